@@ -1,0 +1,68 @@
+//! # perfkit
+//!
+//! Production-grade performance building blocks in one toolkit. Each module is a complete
+//! building block behind its own Cargo feature, measured with criterion against the
+//! documented baselines and against the best existing crate that does the same job.
+//!
+//! ## A guided tour
+//!
+//! | module | feature | what it holds |
+//! |---|---|---|
+//! | [`metrics`] | `metrics` | [`metrics::Counter`] (striped atomics), [`metrics::Gauge`], [`metrics::Histogram`] (log-linear, ≤ 1 % quantile error), [`metrics::RollingHistogram`] (the last N seconds), a [`metrics::Registry`] with Prometheus text output, a recorder for the `metrics` facade, and a process sampler |
+//! | [`baseline`] | `baseline` | the documented performance baselines as data, verdicts with severities, regression detection against a previous run, alert cooldown, text and HTML reports, JSON run history |
+//! | [`clock`] | always | the [`clock::Clock`] trait that every time-based part takes, so tests can drive time by hand |
+//!
+//! `default` turns on `metrics` and `baseline`; `full` turns on everything. Every feature
+//! builds and tests on its own (`--no-default-features --features X`).
+//!
+//! Start with the main job, which measures every enabled module against the documented
+//! baselines and writes `target/perfcheck/report.html`:
+//!
+//! ```text
+//! cargo run --release --example perfcheck
+//! ```
+//!
+//! ## Measuring a service
+//!
+//! ```
+//! # #[cfg(feature = "metrics")] {
+//! use perfkit::metrics::Registry;
+//! use std::time::Duration;
+//!
+//! let registry = Registry::new();
+//! let requests = registry.counter("http_requests_total", &[("method", "GET")]).unwrap();
+//! let latency = registry.histogram("http_request_duration_seconds", &[]).unwrap();
+//!
+//! requests.inc();
+//! latency.record_duration(Duration::from_micros(1_250));
+//!
+//! assert_eq!(requests.get(), 1);
+//! let p99 = latency.snapshot().quantile(0.99);
+//! assert!((p99 as f64 - 1_250_000.0).abs() / 1_250_000.0 < 0.01);
+//! assert!(registry.render_prometheus().contains("http_requests_total{method=\"GET\"} 1"));
+//! # }
+//! ```
+//!
+//! ## Promises that hold across modules
+//!
+//! - No panic in library code on any input a caller can pass: each module has its own
+//!   `#[non_exhaustive]` error enum.
+//! - Files are written atomically (temporary file, then rename), so a crash never leaves a
+//!   half-written report or history behind.
+//! - Stats are plain data; with `metrics` on they can also be registered in a
+//!   [`metrics::Registry`].
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+pub mod clock;
+
+#[cfg(feature = "metrics")]
+#[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
+pub mod metrics;
+
+#[cfg(feature = "baseline")]
+#[cfg_attr(docsrs, doc(cfg(feature = "baseline")))]
+pub mod baseline;
+
+mod fsutil;

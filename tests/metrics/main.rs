@@ -1,0 +1,9 @@
+//! Integration tests for `perfkit::metrics`.
+
+mod counter;
+mod facade;
+mod histogram;
+mod process;
+mod prometheus;
+mod registry;
+mod rolling;
