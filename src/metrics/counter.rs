@@ -1,16 +1,17 @@
-use std::cell::Cell;
 use std::sync::Arc;
-use std::sync::OnceLock;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crossbeam_utils::CachePadded;
 
+use super::slots::Slots;
+
 /// A monotonically increasing count, cheap to clone and to increment from many threads.
 ///
-/// The count is split over a few cache-padded stripes and each thread adds to its own, so two
-/// threads incrementing the same counter do not fight over one cache line (a single shared
-/// `AtomicU64` loses half its rate or more as soon as a second core joins). Reading sums the
-/// stripes, so [`Counter::get`] costs a few loads instead of one.
+/// Each thread adds to a cache-padded slot of its own with a plain load and store (see the
+/// `slots` design notes in `docs/architecture.md`), so two threads incrementing the same
+/// counter neither fight over a cache line nor pay for a `lock`-prefixed instruction; a
+/// single shared `AtomicU64` loses half its rate or more as soon as a second core joins.
+/// Reading sums the slots, so [`Counter::get`] costs a few loads instead of one.
 ///
 /// ```
 /// use perfkit::metrics::Counter;
@@ -28,63 +29,39 @@ pub struct Counter {
 
 #[derive(Debug)]
 pub(crate) struct CounterCore {
-    stripes: Box<[CachePadded<AtomicU64>]>,
-    mask: usize,
-}
-
-/// Stripes per counter: twice the cores, so consecutive threads of a pool land on distinct
-/// cache lines, bounded to keep a counter under 8 KiB.
-fn stripe_count() -> usize {
-    static COUNT: OnceLock<usize> = OnceLock::new();
-    *COUNT.get_or_init(|| {
-        let cores = std::thread::available_parallelism().map_or(4, |n| n.get());
-        (cores * 2).next_power_of_two().clamp(4, 64)
-    })
-}
-
-/// This thread's stripe number, handed out round-robin on first use.
-#[inline]
-fn thread_stripe() -> usize {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    thread_local! {
-        static STRIPE: Cell<usize> = const { Cell::new(usize::MAX) };
-    }
-    STRIPE
-        .try_with(|s| {
-            let mut v = s.get();
-            if v == usize::MAX {
-                v = NEXT.fetch_add(1, Ordering::Relaxed);
-                s.set(v);
-            }
-            v
-        })
-        // During thread teardown the thread-local is gone; any stripe is correct, only slower.
-        .unwrap_or(0)
+    slots: Slots<AtomicU64>,
+    /// For threads whose slot belongs to another live thread.
+    shared: CachePadded<AtomicU64>,
 }
 
 impl CounterCore {
     fn new() -> Self {
-        let n = stripe_count();
         Self {
-            stripes: (0..n)
-                .map(|_| CachePadded::new(AtomicU64::new(0)))
-                .collect(),
-            mask: n - 1,
+            slots: Slots::new(),
+            shared: CachePadded::new(AtomicU64::new(0)),
         }
     }
 
     #[inline]
     pub(crate) fn add(&self, n: u64) {
-        let i = thread_stripe() & self.mask;
-        if let Some(stripe) = self.stripes.get(i) {
-            stripe.fetch_add(n, Ordering::Relaxed);
+        match self.slots.mine(|| AtomicU64::new(0)) {
+            // Sole writer: no read-modify-write needed.
+            Some(mine) => mine.store(
+                mine.load(Ordering::Relaxed).wrapping_add(n),
+                Ordering::Relaxed,
+            ),
+            None => {
+                self.shared.fetch_add(n, Ordering::Relaxed);
+            }
         }
     }
 
     pub(crate) fn get(&self) -> u64 {
-        self.stripes
+        self.slots
             .iter()
-            .fold(0u64, |acc, s| acc.wrapping_add(s.load(Ordering::Relaxed)))
+            .fold(self.shared.load(Ordering::Relaxed), |acc, s| {
+                acc.wrapping_add(s.load(Ordering::Relaxed))
+            })
     }
 
     /// Raises the count to `value` if it is below. Racing increments may land on either side
@@ -117,7 +94,7 @@ impl Counter {
         self.core.add(n);
     }
 
-    /// The current count: the sum of all stripes.
+    /// The current count: the sum of all slots.
     pub fn get(&self) -> u64 {
         self.core.get()
     }

@@ -1,9 +1,10 @@
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use super::MetricsError;
 use super::buckets::{self, BUCKETS};
+use super::slots::Slots;
 
 /// A distribution of `u64` values with quantiles to within 1 % relative error.
 ///
@@ -111,10 +112,85 @@ impl Default for HistogramOpts {
     }
 }
 
+/// One writer's bucket counts and sum. Buckets are allocated lazily, one power of two (64
+/// counters, 512 bytes) at a time, so a latency histogram that spans a dozen octaves costs a
+/// few KiB per writer instead of the full 30 KiB layout.
+#[derive(Debug)]
+struct Counts {
+    groups: Box<[OnceLock<Box<[AtomicU64]>>]>,
+    sum: AtomicU64,
+}
+
+const GROUP: usize = 64;
+
+impl Counts {
+    fn new() -> Self {
+        Self {
+            groups: (0..BUCKETS.div_ceil(GROUP))
+                .map(|_| OnceLock::new())
+                .collect(),
+            sum: AtomicU64::new(0),
+        }
+    }
+
+    #[inline]
+    fn bucket(&self, i: usize) -> Option<&AtomicU64> {
+        self.groups
+            .get(i / GROUP)?
+            .get_or_init(|| (0..GROUP).map(|_| AtomicU64::new(0)).collect())
+            .get(i % GROUP)
+    }
+
+    /// For the single owner of these counts: plain load + store, no `lock` prefix.
+    #[inline]
+    fn add_owned(&self, i: usize, value: u64, n: u64) {
+        if let Some(b) = self.bucket(i) {
+            b.store(b.load(Ordering::Relaxed).wrapping_add(n), Ordering::Relaxed);
+        }
+        let sum = self.sum.load(Ordering::Relaxed);
+        self.sum
+            .store(sum.wrapping_add(value.wrapping_mul(n)), Ordering::Relaxed);
+    }
+
+    /// For counts any thread may write.
+    #[inline]
+    fn add_shared(&self, i: usize, value: u64, n: u64) {
+        if let Some(b) = self.bucket(i) {
+            b.fetch_add(n, Ordering::Relaxed);
+        }
+        self.sum.fetch_add(value.wrapping_mul(n), Ordering::Relaxed);
+    }
+
+    /// Adds these counts into `dense` and returns the sum.
+    fn read_into(&self, dense: &mut [u64]) -> u64 {
+        for (g, group) in self.groups.iter().enumerate() {
+            if let Some(group) = group.get() {
+                for (j, c) in group.iter().enumerate() {
+                    if let Some(d) = dense.get_mut(g * GROUP + j) {
+                        *d = d.saturating_add(c.load(Ordering::Relaxed));
+                    }
+                }
+            }
+        }
+        self.sum.load(Ordering::Relaxed)
+    }
+
+    fn clear(&self) {
+        for group in self.groups.iter().filter_map(OnceLock::get) {
+            for c in group.iter() {
+                c.store(0, Ordering::Relaxed);
+            }
+        }
+        self.sum.store(0, Ordering::Relaxed);
+    }
+}
+
 #[derive(Debug)]
 pub(crate) struct HistogramCore {
-    counts: Box<[AtomicU64]>,
-    sum: AtomicU64,
+    /// Per-thread counts; `None` for histograms that are cleared while written (the slots of
+    /// a rolling window), which must use read-modify-write throughout.
+    slots: Option<Slots<Counts>>,
+    shared: Counts,
     min: AtomicU64,
     max: AtomicU64,
     clamped: AtomicU64,
@@ -123,9 +199,18 @@ pub(crate) struct HistogramCore {
 
 impl HistogramCore {
     pub(crate) fn new(opts: HistogramOpts) -> Self {
+        Self::build(opts, true)
+    }
+
+    /// A core without per-thread slots, safe to [`clear`](Self::clear) while written.
+    pub(crate) fn new_clearable(opts: HistogramOpts) -> Self {
+        Self::build(opts, false)
+    }
+
+    fn build(opts: HistogramOpts, per_thread: bool) -> Self {
         Self {
-            counts: (0..BUCKETS).map(|_| AtomicU64::new(0)).collect(),
-            sum: AtomicU64::new(0),
+            slots: per_thread.then(Slots::new),
+            shared: Counts::new(),
             min: AtomicU64::new(u64::MAX),
             max: AtomicU64::new(0),
             clamped: AtomicU64::new(0),
@@ -135,10 +220,11 @@ impl HistogramCore {
 
     #[inline]
     pub(crate) fn record_n(&self, value: u64, n: u64) {
-        if let Some(bucket) = self.counts.get(buckets::index(value)) {
-            bucket.fetch_add(n, Ordering::Relaxed);
+        let i = buckets::index(value);
+        match self.slots.as_ref().and_then(|s| s.mine(Counts::new)) {
+            Some(mine) => mine.add_owned(i, value, n),
+            None => self.shared.add_shared(i, value, n),
         }
-        self.sum.fetch_add(value.wrapping_mul(n), Ordering::Relaxed);
         // Plain loads first: after warm-up almost no value is a new extreme, and a load is
         // far cheaper than a read-modify-write on a shared line.
         if value < self.min.load(Ordering::Relaxed) {
@@ -158,32 +244,49 @@ impl HistogramCore {
     }
 
     pub(crate) fn snapshot(&self) -> HistogramSnapshot {
-        let counts: Vec<u64> = self
-            .counts
-            .iter()
-            .map(|c| c.load(Ordering::Relaxed))
-            .collect();
+        let mut counts = vec![0u64; BUCKETS];
+        let mut sum = self.shared.read_into(&mut counts);
+        if let Some(slots) = &self.slots {
+            for c in slots.iter() {
+                sum = sum.wrapping_add(c.read_into(&mut counts));
+            }
+        }
         let count = counts.iter().fold(0u64, |a, c| a.saturating_add(*c));
         HistogramSnapshot {
             counts,
             count,
-            sum: self.sum.load(Ordering::Relaxed),
+            sum,
             min: self.min.load(Ordering::Relaxed),
             max: self.max.load(Ordering::Relaxed),
             clamped: self.clamped.load(Ordering::Relaxed),
         }
     }
 
-    /// Empties the histogram. Values recorded concurrently may survive or vanish; callers use
-    /// this only while the histogram is not being written (rolling-window rotation).
+    /// Empties a clearable histogram. A value recorded concurrently may survive or vanish,
+    /// nothing worse: every writer of a clearable core adds atomically.
     pub(crate) fn clear(&self) {
-        for c in self.counts.iter() {
-            c.store(0, Ordering::Relaxed);
-        }
-        self.sum.store(0, Ordering::Relaxed);
+        debug_assert!(self.slots.is_none(), "only clearable cores are cleared");
+        self.shared.clear();
         self.min.store(u64::MAX, Ordering::Relaxed);
         self.max.store(0, Ordering::Relaxed);
         self.clamped.store(0, Ordering::Relaxed);
+    }
+
+    /// Adds a snapshot's counts, as if its values were recorded here.
+    fn absorb(&self, snapshot: &HistogramSnapshot) {
+        for (i, &n) in snapshot.counts.iter().enumerate() {
+            if n > 0
+                && let Some(bucket) = self.shared.bucket(i)
+            {
+                bucket.fetch_add(n, Ordering::Relaxed);
+            }
+        }
+        self.shared.sum.fetch_add(snapshot.sum, Ordering::Relaxed);
+        if snapshot.count > 0 {
+            self.min.fetch_min(snapshot.min, Ordering::Relaxed);
+            self.max.fetch_max(snapshot.max, Ordering::Relaxed);
+        }
+        self.clamped.fetch_add(snapshot.clamped, Ordering::Relaxed);
     }
 }
 
@@ -258,21 +361,7 @@ impl Histogram {
 
     /// Adds every value of `snapshot` into this histogram, as if recorded here.
     pub fn merge(&self, snapshot: &HistogramSnapshot) {
-        for (i, &n) in snapshot.counts.iter().enumerate() {
-            if n > 0
-                && let Some(bucket) = self.core.counts.get(i)
-            {
-                bucket.fetch_add(n, Ordering::Relaxed);
-            }
-        }
-        self.core.sum.fetch_add(snapshot.sum, Ordering::Relaxed);
-        if snapshot.count > 0 {
-            self.core.min.fetch_min(snapshot.min, Ordering::Relaxed);
-            self.core.max.fetch_max(snapshot.max, Ordering::Relaxed);
-        }
-        self.core
-            .clamped
-            .fetch_add(snapshot.clamped, Ordering::Relaxed);
+        self.core.absorb(snapshot);
     }
 
     /// The export options this histogram was created with.

@@ -37,6 +37,7 @@ mod process;
 mod recorder;
 mod registry;
 mod rolling;
+mod slots;
 
 pub use counter::Counter;
 pub use error::MetricsError;

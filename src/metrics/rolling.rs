@@ -89,7 +89,7 @@ impl RollingHistogram {
                 slots: (0..slots)
                     .map(|_| Slot {
                         epoch: AtomicU64::new(u64::MAX),
-                        hist: HistogramCore::new(opts.clone()),
+                        hist: HistogramCore::new_clearable(opts.clone()),
                     })
                     .collect(),
                 slot_nanos,
@@ -115,7 +115,7 @@ impl RollingHistogram {
                 slots: (0..slots)
                     .map(|_| Slot {
                         epoch: AtomicU64::new(u64::MAX),
-                        hist: HistogramCore::new(opts.clone()),
+                        hist: HistogramCore::new_clearable(opts.clone()),
                     })
                     .collect(),
                 slot_nanos: self.inner.slot_nanos,

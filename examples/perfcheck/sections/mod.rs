@@ -1,0 +1,16 @@
+//! The registration point: one line per module. A module issue adds its file beside this one
+//! and one `#[cfg]` line below; no other section changes.
+
+use crate::section::Section;
+
+mod metrics;
+mod resources;
+
+// One `push` per module, each under the module's `#[cfg(feature)]` as modules arrive.
+#[allow(clippy::vec_init_then_push)]
+pub fn all() -> Vec<Box<dyn Section>> {
+    let mut sections: Vec<Box<dyn Section>> = Vec::new();
+    sections.push(Box::new(metrics::Metrics));
+    sections.push(Box::new(resources::Resources));
+    sections
+}
