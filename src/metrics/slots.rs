@@ -156,16 +156,16 @@ mod tests {
     #[test]
     fn live_threads_have_distinct_tokens_and_tokens_are_reused() {
         let mine = thread_token().unwrap();
-        let others: Vec<u64> = (0..4)
-            .map(|_| {
-                std::thread::spawn(|| thread_token().unwrap())
-                    .join()
-                    .unwrap()
-            })
+        let others: Vec<u64> = (0..50)
+            .map(|_| std::thread::spawn(|| thread_token().unwrap()).join().unwrap())
             .collect();
         assert!(others.iter().all(|&t| t != mine));
-        // Each spawned thread exited before the next started, so the same token came back.
-        assert!(others.windows(2).all(|w| w[0] == w[1]), "{others:?}");
+        // Each spawned thread exited before the next started, so tokens came back for reuse.
+        // Other tests run threads in parallel and may take some, so allow a few distinct.
+        let mut distinct = others.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        assert!(distinct.len() <= 10, "tokens not reused: {distinct:?}");
     }
 
     #[test]
