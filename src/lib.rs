@@ -66,3 +66,8 @@ pub mod metrics;
 pub mod baseline;
 
 mod fsutil;
+
+// The README's examples are compiled and run as doctests, so they cannot rot.
+#[cfg(all(doctest, feature = "metrics", feature = "baseline"))]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -24,7 +24,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crossbeam_utils::CachePadded;
 use parking_lot::Mutex;
 
-/// No owner; tokens start at 1.
+/// Not yet given a token; tokens start at 1.
 const FREE: u64 = 0;
 
 static NEXT_TOKEN: AtomicU64 = AtomicU64::new(1);
@@ -57,9 +57,10 @@ thread_local! {
 #[inline]
 pub(crate) fn thread_token() -> Option<u64> {
     match CACHED.try_with(Cell::get) {
+        // One comparison on the hot path: FREE (0) wraps to the top, GONE is the top.
+        Ok(token) if token.wrapping_sub(1) < GONE - 1 => Some(token),
         Ok(FREE) => first_token(),
-        Ok(GONE) | Err(_) => None,
-        Ok(token) => Some(token),
+        _ => None,
     }
 }
 
@@ -89,11 +90,9 @@ pub(crate) struct Slots<T> {
     mask: u64,
 }
 
-#[derive(Debug)]
-struct Slot<T> {
-    owner: AtomicU64,
-    value: OnceLock<T>,
-}
+/// The owner's token and its value, set together, once, by the first thread to use the slot:
+/// one check of the `OnceLock` both finds the value and says whose it is.
+type Slot<T> = OnceLock<(u64, T)>;
 
 /// Slots per counter or histogram: twice the cores, so every thread of a pool sized to the
 /// machine gets its own, bounded to keep idle cost small.
@@ -109,14 +108,7 @@ impl<T> Slots<T> {
     pub(crate) fn new() -> Self {
         let n = slot_count();
         Self {
-            slots: (0..n)
-                .map(|_| {
-                    CachePadded::new(Slot {
-                        owner: AtomicU64::new(FREE),
-                        value: OnceLock::new(),
-                    })
-                })
-                .collect(),
+            slots: (0..n).map(|_| CachePadded::new(OnceLock::new())).collect(),
             mask: n as u64 - 1,
         }
     }
@@ -128,24 +120,13 @@ impl<T> Slots<T> {
     pub(crate) fn mine(&self, init: impl FnOnce() -> T) -> Option<&T> {
         let token = thread_token()?;
         let slot = self.slots.get((token & self.mask) as usize)?;
-        let owner = slot.owner.load(Ordering::Relaxed);
-        if owner == token {
-            return Some(slot.value.get_or_init(init));
-        }
-        if owner == FREE
-            && slot
-                .owner
-                .compare_exchange(FREE, token, Ordering::Acquire, Ordering::Relaxed)
-                .is_ok()
-        {
-            return Some(slot.value.get_or_init(init));
-        }
-        None
+        let (owner, value) = slot.get_or_init(|| (token, init()));
+        (*owner == token).then_some(value)
     }
 
     /// Every slot's value that has been created, for readers.
     pub(crate) fn iter(&self) -> impl Iterator<Item = &T> {
-        self.slots.iter().filter_map(|s| s.value.get())
+        self.slots.iter().filter_map(|s| s.get().map(|(_, v)| v))
     }
 }
 
@@ -157,7 +138,11 @@ mod tests {
     fn live_threads_have_distinct_tokens_and_tokens_are_reused() {
         let mine = thread_token().unwrap();
         let others: Vec<u64> = (0..50)
-            .map(|_| std::thread::spawn(|| thread_token().unwrap()).join().unwrap())
+            .map(|_| {
+                std::thread::spawn(|| thread_token().unwrap())
+                    .join()
+                    .unwrap()
+            })
             .collect();
         assert!(others.iter().all(|&t| t != mine));
         // Each spawned thread exited before the next started, so tokens came back for reuse.
