@@ -53,48 +53,59 @@ fn latencies(n: usize, seed: u64) -> Vec<u64> {
         .collect()
 }
 
-/// Median seconds per call of `f` over batches of `VALUES * REPS` calls.
-fn per_op(values: &[u64], mut f: impl FnMut(u64)) -> f64 {
-    let mut times: Vec<f64> = (0..BATCHES)
-        .map(|_| {
-            let start = Instant::now();
-            for _ in 0..REPS {
-                for &v in values {
-                    f(black_box(v));
-                }
-            }
-            start.elapsed().as_secs_f64() / (REPS * values.len()) as f64
-        })
-        .collect();
-    median(&mut times)
+/// Seconds per call of one batch of `VALUES * REPS` calls.
+fn batch(values: &[u64], f: &mut impl FnMut(u64)) -> f64 {
+    let start = Instant::now();
+    for _ in 0..REPS {
+        for &v in values {
+            f(black_box(v));
+        }
+    }
+    start.elapsed().as_secs_f64() / (REPS * values.len()) as f64
 }
 
-/// Increments per second of `threads` threads hammering one counter.
-fn counter_rate(threads: usize, inc: &(dyn Fn() + Sync)) -> f64 {
-    const PER_THREAD: usize = 4_000_000;
-    let mut rates: Vec<f64> = (0..5)
-        .map(|_| {
-            let barrier = Barrier::new(threads + 1);
-            std::thread::scope(|s| {
-                for _ in 0..threads {
-                    s.spawn(|| {
-                        barrier.wait();
-                        for _ in 0..PER_THREAD {
-                            inc();
-                        }
-                    });
-                }
+/// Median seconds per call of `a` and of `b`, their batches interleaved so that a burst of
+/// noise from elsewhere on the machine hits both alike.
+fn per_op_pair(values: &[u64], mut a: impl FnMut(u64), mut b: impl FnMut(u64)) -> (f64, f64) {
+    let (mut ta, mut tb) = (Vec::with_capacity(BATCHES), Vec::with_capacity(BATCHES));
+    for _ in 0..BATCHES {
+        ta.push(batch(values, &mut a));
+        tb.push(batch(values, &mut b));
+    }
+    (median(&mut ta), median(&mut tb))
+}
+
+/// Seconds for `threads` threads to make `PER_THREAD` increments each on one counter.
+fn counter_run(threads: usize, inc: &(dyn Fn() + Sync)) -> f64 {
+    let barrier = Barrier::new(threads + 1);
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| {
                 barrier.wait();
-                let start = Instant::now();
-                // Scope end joins the workers.
-                start
-            })
-            .elapsed()
-            .as_secs_f64()
-        })
-        .map(|secs| (threads * PER_THREAD) as f64 / secs)
-        .collect();
-    median(&mut rates)
+                for _ in 0..PER_THREAD {
+                    inc();
+                }
+            });
+        }
+        barrier.wait();
+        // The scope's end joins the workers, so this times all their increments.
+        Instant::now()
+    })
+    .elapsed()
+    .as_secs_f64()
+}
+
+const PER_THREAD: usize = 4_000_000;
+
+/// Median rate with 2 threads over the rate with 1, runs alternating.
+fn scaling(inc: &(dyn Fn() + Sync)) -> (f64, f64) {
+    let (mut one, mut two) = (Vec::new(), Vec::new());
+    for _ in 0..5 {
+        one.push(PER_THREAD as f64 / counter_run(1, inc));
+        two.push(2.0 * PER_THREAD as f64 / counter_run(2, inc));
+    }
+    let (one, two) = (median(&mut one), median(&mut two));
+    (two / one, one)
 }
 
 impl Section for Metrics {
@@ -103,7 +114,7 @@ impl Section for Metrics {
     }
 
     fn steps(&self) -> u64 {
-        4
+        3
     }
 
     fn run(&self, progress: &ProgressBar) -> Vec<Figure> {
@@ -112,10 +123,10 @@ impl Section for Metrics {
 
         progress.set_message("metrics: histogram record");
         let ours = Histogram::new();
-        let t_ours = per_op(&values, |v| ours.record(v));
         let mut hdr = hdrhistogram::Histogram::<u64>::new_with_bounds(1, 3_600_000_000_000, 2)
             .expect("static bounds are valid");
-        let t_hdr = per_op(&values, |v| hdr.saturating_record(v));
+        let (t_ours, t_hdr) =
+            per_op_pair(&values, |v| ours.record(v), |v| hdr.saturating_record(v));
         out.push(Figure::tracked(
             "metrics.histogram_record",
             "histogram record, per value",
@@ -132,25 +143,22 @@ impl Section for Metrics {
         ));
         progress.inc(1);
 
-        progress.set_message("metrics: counter, 1 thread");
+        progress.set_message("metrics: counter over 1 and 2 threads");
         let counter = Counter::new();
-        let one = counter_rate(1, &|| counter.inc());
+        let (ratio, one) = scaling(&|| counter.inc());
         progress.inc(1);
-        progress.set_message("metrics: counter, 2 threads");
-        let two = counter_rate(2, &|| counter.inc());
         let shared = std::sync::atomic::AtomicU64::new(0);
-        let inc_shared = || {
+        let (shared_ratio, _) = scaling(&|| {
             shared.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        };
-        let (a1, a2) = (counter_rate(1, &inc_shared), counter_rate(2, &inc_shared));
+        });
         out.push(Figure::checked(
             COUNTER_SCALING.id,
             COUNTER_SCALING,
-            two / one,
+            ratio,
             format!(
                 "{:.0} M/s on 1 thread; a shared AtomicU64 scales {:.2}×",
                 one / 1e6,
-                a2 / a1
+                shared_ratio
             ),
         ));
         progress.inc(1);
