@@ -114,7 +114,7 @@ impl Section for Metrics {
     }
 
     fn steps(&self) -> u64 {
-        3
+        4
     }
 
     fn run(&self, progress: &ProgressBar) -> Vec<Figure> {
@@ -143,10 +143,11 @@ impl Section for Metrics {
         ));
         progress.inc(1);
 
-        progress.set_message("metrics: counter over 1 and 2 threads");
+        progress.set_message("metrics: Counter over 1 and 2 threads");
         let counter = Counter::new();
         let (ratio, one) = scaling(&|| counter.inc());
         progress.inc(1);
+        progress.set_message("metrics: shared AtomicU64 over 1 and 2 threads");
         let shared = std::sync::atomic::AtomicU64::new(0);
         let (shared_ratio, _) = scaling(&|| {
             shared.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
