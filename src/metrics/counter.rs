@@ -29,7 +29,8 @@ pub struct Counter {
 
 #[derive(Debug)]
 pub(crate) struct CounterCore {
-    slots: Slots<AtomicU64>,
+    // Padded: owners' counters are separate allocations that could share a line.
+    slots: Slots<CachePadded<AtomicU64>>,
     /// For threads whose slot belongs to another live thread.
     shared: CachePadded<AtomicU64>,
 }
@@ -44,7 +45,7 @@ impl CounterCore {
 
     #[inline]
     pub(crate) fn add(&self, n: u64) {
-        match self.slots.mine(|| AtomicU64::new(0)) {
+        match self.slots.mine(|| CachePadded::new(AtomicU64::new(0))) {
             // Sole writer: no read-modify-write needed.
             Some(mine) => mine.store(
                 mine.load(Ordering::Relaxed).wrapping_add(n),

@@ -187,11 +187,13 @@ impl Counts {
     }
 }
 
+/// The shared state of a histogram. `PER_THREAD = true` (every [`Histogram`]) gives each
+/// recording thread its own counts; `false` (the slots of a [`super::RollingHistogram`],
+/// which are emptied while written) makes every writer add atomically to one set of counts.
+/// A type parameter rather than a field, so the record path carries no runtime check.
 #[derive(Debug)]
-pub(crate) struct HistogramCore {
-    /// Per-thread counts; `None` for histograms that are cleared while written (the slots of
-    /// a rolling window), which must use read-modify-write throughout.
-    slots: Option<Slots<Counts>>,
+pub(crate) struct HistogramCore<const PER_THREAD: bool = true> {
+    slots: Slots<Counts>,
     shared: Counts,
     min: AtomicU64,
     max: AtomicU64,
@@ -200,19 +202,13 @@ pub(crate) struct HistogramCore {
     inverse_scale: f64,
 }
 
-impl HistogramCore {
+/// The core of a rolling window's slot: safe to [`clear`](HistogramCore::clear).
+pub(crate) type ClearableCore = HistogramCore<false>;
+
+impl<const PER_THREAD: bool> HistogramCore<PER_THREAD> {
     pub(crate) fn new(opts: HistogramOpts) -> Self {
-        Self::build(opts, true)
-    }
-
-    /// A core without per-thread slots, safe to [`clear`](Self::clear) while written.
-    pub(crate) fn new_clearable(opts: HistogramOpts) -> Self {
-        Self::build(opts, false)
-    }
-
-    fn build(opts: HistogramOpts, per_thread: bool) -> Self {
         Self {
-            slots: per_thread.then(Slots::new),
+            slots: Slots::new(),
             shared: Counts::new(),
             min: AtomicU64::new(u64::MAX),
             max: AtomicU64::new(0),
@@ -225,7 +221,12 @@ impl HistogramCore {
     #[inline]
     pub(crate) fn record_n(&self, value: u64, n: u64) {
         let i = buckets::index(value);
-        match self.slots.as_ref().and_then(|s| s.mine(Counts::new)) {
+        let mine = if PER_THREAD {
+            self.slots.mine(Counts::new)
+        } else {
+            None
+        };
+        match mine {
             Some(mine) => mine.add_owned(i, value, n),
             None => self.shared.add_shared(i, value, n),
         }
@@ -250,10 +251,8 @@ impl HistogramCore {
     pub(crate) fn snapshot(&self) -> HistogramSnapshot {
         let mut counts = vec![0u64; BUCKETS];
         let mut sum = self.shared.read_into(&mut counts);
-        if let Some(slots) = &self.slots {
-            for c in slots.iter() {
-                sum = sum.wrapping_add(c.read_into(&mut counts));
-            }
+        for c in self.slots.iter() {
+            sum = sum.wrapping_add(c.read_into(&mut counts));
         }
         let count = counts.iter().fold(0u64, |a, c| a.saturating_add(*c));
         HistogramSnapshot {
@@ -264,16 +263,6 @@ impl HistogramCore {
             max: self.max.load(Ordering::Relaxed),
             clamped: self.clamped.load(Ordering::Relaxed),
         }
-    }
-
-    /// Empties a clearable histogram. A value recorded concurrently may survive or vanish,
-    /// nothing worse: every writer of a clearable core adds atomically.
-    pub(crate) fn clear(&self) {
-        debug_assert!(self.slots.is_none(), "only clearable cores are cleared");
-        self.shared.clear();
-        self.min.store(u64::MAX, Ordering::Relaxed);
-        self.max.store(0, Ordering::Relaxed);
-        self.clamped.store(0, Ordering::Relaxed);
     }
 
     /// Adds a snapshot's counts, as if its values were recorded here.
@@ -291,6 +280,17 @@ impl HistogramCore {
             self.max.fetch_max(snapshot.max, Ordering::Relaxed);
         }
         self.clamped.fetch_add(snapshot.clamped, Ordering::Relaxed);
+    }
+}
+
+impl ClearableCore {
+    /// Empties the histogram. A value recorded concurrently may survive or vanish, nothing
+    /// worse: every writer of a clearable core adds atomically.
+    pub(crate) fn clear(&self) {
+        self.shared.clear();
+        self.min.store(u64::MAX, Ordering::Relaxed);
+        self.max.store(0, Ordering::Relaxed);
+        self.clamped.store(0, Ordering::Relaxed);
     }
 }
 
@@ -336,6 +336,7 @@ impl Histogram {
     /// default options): it is divided by the scale and rounded. NaN is dropped, negatives are
     /// recorded as 0 and values beyond `u64::MAX` as `u64::MAX`; each of those is counted in
     /// [`HistogramSnapshot::clamped`], never silently lost.
+    #[inline]
     pub fn record_scaled(&self, value: f64) {
         if value.is_nan() {
             self.core.note_clamped();

@@ -156,6 +156,7 @@ impl facade::GaugeFn for GaugeCore {
 struct FacadeHistogram(Histogram);
 
 impl facade::HistogramFn for FacadeHistogram {
+    #[inline]
     fn record(&self, value: f64) {
         self.0.record_scaled(value);
     }

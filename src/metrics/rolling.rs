@@ -5,7 +5,7 @@ use std::time::Duration;
 use parking_lot::Mutex;
 
 use super::MetricsError;
-use super::histogram::{HistogramCore, HistogramOpts, HistogramSnapshot};
+use super::histogram::{ClearableCore, HistogramOpts, HistogramSnapshot};
 use crate::clock::{Clock, MonotonicClock};
 
 /// A histogram of the last `window` only: "p95 over the last minute".
@@ -52,7 +52,7 @@ struct Rolling {
 struct Slot {
     /// The sub-window number this slot currently holds (`u64::MAX` = never used).
     epoch: AtomicU64,
-    hist: HistogramCore,
+    hist: ClearableCore,
 }
 
 impl RollingHistogram {
@@ -89,7 +89,7 @@ impl RollingHistogram {
                 slots: (0..slots)
                     .map(|_| Slot {
                         epoch: AtomicU64::new(u64::MAX),
-                        hist: HistogramCore::new_clearable(opts.clone()),
+                        hist: ClearableCore::new(opts.clone()),
                     })
                     .collect(),
                 slot_nanos,
@@ -115,7 +115,7 @@ impl RollingHistogram {
                 slots: (0..slots)
                     .map(|_| Slot {
                         epoch: AtomicU64::new(u64::MAX),
-                        hist: HistogramCore::new_clearable(opts.clone()),
+                        hist: ClearableCore::new(opts.clone()),
                     })
                     .collect(),
                 slot_nanos: self.inner.slot_nanos,

@@ -21,7 +21,6 @@ use std::collections::BinaryHeap;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crossbeam_utils::CachePadded;
 use parking_lot::Mutex;
 
 /// Not yet given a token; tokens start at 1.
@@ -83,33 +82,27 @@ fn first_token() -> Option<u64> {
     Some(token)
 }
 
-/// A fixed set of single-writer slots, each holding a lazily created `T`.
+/// Slots per counter or histogram. Enough for every thread of a pool sized to any common
+/// machine; a thread whose token maps onto a live thread's slot uses the shared fallback.
+pub(crate) const SLOTS: usize = 64;
+
+/// A fixed set of single-writer slots, each holding a lazily created, boxed `T`.
+///
+/// The slot cells are written once (when claimed) and only read afterwards, so they pack
+/// densely without false sharing; each owner's `T` is a separate allocation.
 #[derive(Debug)]
 pub(crate) struct Slots<T> {
-    slots: Box<[CachePadded<Slot<T>>]>,
-    mask: u64,
+    slots: [Slot<T>; SLOTS],
 }
 
 /// The owner's token and its value, set together, once, by the first thread to use the slot:
 /// one check of the `OnceLock` both finds the value and says whose it is.
-type Slot<T> = OnceLock<(u64, T)>;
-
-/// Slots per counter or histogram: twice the cores, so every thread of a pool sized to the
-/// machine gets its own, bounded to keep idle cost small.
-pub(crate) fn slot_count() -> usize {
-    static COUNT: OnceLock<usize> = OnceLock::new();
-    *COUNT.get_or_init(|| {
-        let cores = std::thread::available_parallelism().map_or(4, |n| n.get());
-        (cores * 2).next_power_of_two().clamp(4, 64)
-    })
-}
+type Slot<T> = OnceLock<(u64, Box<T>)>;
 
 impl<T> Slots<T> {
     pub(crate) fn new() -> Self {
-        let n = slot_count();
         Self {
-            slots: (0..n).map(|_| CachePadded::new(OnceLock::new())).collect(),
-            mask: n as u64 - 1,
+            slots: std::array::from_fn(|_| OnceLock::new()),
         }
     }
 
@@ -119,14 +112,15 @@ impl<T> Slots<T> {
     #[inline]
     pub(crate) fn mine(&self, init: impl FnOnce() -> T) -> Option<&T> {
         let token = thread_token()?;
-        let slot = self.slots.get((token & self.mask) as usize)?;
-        let (owner, value) = slot.get_or_init(|| (token, init()));
-        (*owner == token).then_some(value)
+        // A power-of-two array indexed by a mask: no bounds check on the hot path.
+        let slot = &self.slots[(token % SLOTS as u64) as usize];
+        let (owner, value) = slot.get_or_init(|| (token, Box::new(init())));
+        (*owner == token).then_some(&**value)
     }
 
     /// Every slot's value that has been created, for readers.
     pub(crate) fn iter(&self) -> impl Iterator<Item = &T> {
-        self.slots.iter().filter_map(|s| s.get().map(|(_, v)| v))
+        self.slots.iter().filter_map(|s| s.get().map(|(_, v)| &**v))
     }
 }
 
@@ -167,7 +161,7 @@ mod tests {
             s.spawn(|| {
                 let t = thread_token().unwrap();
                 let got = slots.mine(|| AtomicU64::new(0));
-                assert_eq!(got.is_none(), t & slots.mask == main_token & slots.mask);
+                assert_eq!(got.is_none(), t % SLOTS as u64 == main_token % SLOTS as u64);
             });
         });
     }
