@@ -8,7 +8,7 @@
 //!
 //! | module | feature | what it holds |
 //! |---|---|---|
-//! | [`metrics`] | `metrics` | [`metrics::Counter`] (striped atomics), [`metrics::Gauge`], [`metrics::Histogram`] (log-linear, ≤ 1 % quantile error), [`metrics::RollingHistogram`] (the last N seconds), a [`metrics::Registry`] with Prometheus text output, a recorder for the `metrics` facade, and a process sampler |
+//! | [`metrics`] | `metrics` | [`metrics::Counter`] (per-thread slots), [`metrics::Gauge`], [`metrics::Histogram`] (log-linear, ≤ 1 % quantile error), [`metrics::RollingHistogram`] (the last N seconds), a [`metrics::Registry`] with Prometheus text output, a recorder for the `metrics` facade, and a process sampler |
 //! | [`baseline`] | `baseline` | the documented performance baselines as data, verdicts with severities, regression detection against a previous run, alert cooldown, text and HTML reports, JSON run history |
 //! | [`clock`] | always | the [`clock::Clock`] trait that every time-based part takes, so tests can drive time by hand |
 //!

@@ -4,7 +4,7 @@
 //! into `SUB / 2 = 64` equal-width buckets, so a bucket's width is at most 1/64 of its lower
 //! bound. Reporting a bucket's midpoint therefore errs by at most 1/128 (0.78 %) relative to
 //! any value in it: the "≤ 1 % relative error" promise, over the whole `u64` range, in 3 776
-//! buckets (about 30 KiB of counters).
+//! buckets (allocated lazily, one power of two at a time; see `histogram.rs`).
 
 /// log2 of the number of linear sub-buckets in the first two octaves.
 const PRECISION: u32 = 6;

@@ -2,10 +2,11 @@
 //! the `metrics` facade, and a process sampler.
 //!
 //! What it promises:
-//! - [`Counter`] increments scale with threads: the count is striped over cache-padded
-//!   atomics, so two threads get close to twice one thread's rate.
+//! - [`Counter`] increments scale with threads: each thread adds to a cache-padded slot of
+//!   its own with a plain load and store, so two threads get close to twice one thread's rate.
 //! - [`Histogram`] quantiles are within 1 % relative error over the whole `u64` range
-//!   (log-linear buckets, 30 KiB each); recording is lock-free and never allocates.
+//!   (log-linear buckets); recording is lock-free, uses no read-modify-write instruction on
+//!   its fast path, and allocates only the first time a thread or a range of values is seen.
 //! - [`RollingHistogram`] answers "p95 over the last minute".
 //! - [`Registry`] hands out cheap cloned handles (get-or-create) and renders the Prometheus
 //!   text format 0.0.4; bad names, label names and kind clashes are typed errors.

@@ -14,7 +14,7 @@ use crate::clock::{Clock, MonotonicClock};
 /// goes to the slot of the current sub-window; the first record of a new sub-window empties
 /// the slot it reuses. A snapshot merges the slots still inside the window, so it covers
 /// between `window - window/slots` and `window` of history: more slots, finer edges, more
-/// memory (30 KiB per slot).
+/// memory (a few KiB per slot, see [`super::Histogram`]).
 ///
 /// ```
 /// use perfkit::clock::ManualClock;
