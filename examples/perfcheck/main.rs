@@ -198,6 +198,18 @@ fn main() -> ExitCode {
                         skipped.reason
                     ));
                 }
+                let all_unchanged = !scan.benches.is_empty()
+                    && scan
+                        .benches
+                        .iter()
+                        .all(|b| b.change.is_some_and(|c| c.relative == Some(0.0)));
+                if all_unchanged && args.criterion_baseline.is_none() {
+                    report.note(
+                        "criterion: every bench equals its `base` (criterion saves each run as \
+                         `base`); to compare against a reference, run `cargo bench -- \
+                         --save-baseline NAME` there and pass `--criterion-baseline NAME`",
+                    );
+                }
                 if scan.benches.is_empty() {
                     report.note(format!(
                         "criterion: no bench results under {}",
