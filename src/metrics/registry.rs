@@ -74,6 +74,16 @@ pub(crate) enum Metric {
     Histogram(Histogram),
 }
 
+impl Metric {
+    fn kind(&self) -> Kind {
+        match self {
+            Metric::Counter(_) => Kind::Counter,
+            Metric::Gauge(_) => Kind::Gauge,
+            Metric::Histogram(_) => Kind::Histogram,
+        }
+    }
+}
+
 /// Whether `name` is a valid Prometheus metric name.
 pub(crate) fn valid_metric_name(name: &str) -> bool {
     let mut chars = name.chars();
@@ -134,7 +144,8 @@ impl Registry {
             Metric::Counter(Counter::new())
         })? {
             Metric::Counter(c) => Ok(c),
-            _ => Err(mismatch(name, Kind::Counter, Kind::Counter)),
+            // get_or_create checked the family's kind; a different metric cannot come back.
+            other => Err(mismatch(name, other.kind(), Kind::Counter)),
         }
     }
 
@@ -144,7 +155,8 @@ impl Registry {
             Metric::Gauge(Gauge::new())
         })? {
             Metric::Gauge(g) => Ok(g),
-            _ => Err(mismatch(name, Kind::Gauge, Kind::Gauge)),
+            // get_or_create checked the family's kind; a different metric cannot come back.
+            other => Err(mismatch(name, other.kind(), Kind::Gauge)),
         }
     }
 
@@ -171,7 +183,8 @@ impl Registry {
             Metric::Histogram(Histogram::with_opts(opts))
         })? {
             Metric::Histogram(h) => Ok(h),
-            _ => Err(mismatch(name, Kind::Histogram, Kind::Histogram)),
+            // get_or_create checked the family's kind; a different metric cannot come back.
+            other => Err(mismatch(name, other.kind(), Kind::Histogram)),
         }
     }
 

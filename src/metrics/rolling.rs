@@ -84,32 +84,33 @@ impl RollingHistogram {
                 reason: "window shorter than one nanosecond per slot",
             });
         }
-        Ok(Self {
-            inner: Arc::new(Rolling {
-                slots: (0..slots)
-                    .map(|_| Slot {
-                        epoch: AtomicU64::new(u64::MAX),
-                        hist: ClearableCore::new(opts.clone()),
-                    })
-                    .collect(),
-                slot_nanos,
-                clock: Arc::new(MonotonicClock::new()),
-                rotation: Mutex::new(()),
-            }),
-        })
+        Ok(Self::assemble(
+            slots,
+            slot_nanos,
+            &opts,
+            Arc::new(MonotonicClock::new()),
+        ))
     }
 
     /// Uses `clock` instead of the real monotonic clock. Call before sharing: it rebuilds the
     /// histogram empty.
     #[must_use]
     pub fn with_clock(self, clock: Arc<dyn Clock>) -> Self {
-        let slots = self.inner.slots.len();
         let opts = self
             .inner
             .slots
             .first()
             .map(|s| s.hist.opts().clone())
             .unwrap_or_default();
+        Self::assemble(self.inner.slots.len(), self.inner.slot_nanos, &opts, clock)
+    }
+
+    fn assemble(
+        slots: usize,
+        slot_nanos: u64,
+        opts: &HistogramOpts,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
         Self {
             inner: Arc::new(Rolling {
                 slots: (0..slots)
@@ -118,7 +119,7 @@ impl RollingHistogram {
                         hist: ClearableCore::new(opts.clone()),
                     })
                     .collect(),
-                slot_nanos: self.inner.slot_nanos,
+                slot_nanos,
                 clock,
                 rotation: Mutex::new(()),
             }),
