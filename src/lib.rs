@@ -10,9 +10,10 @@
 //! |---|---|---|
 //! | [`metrics`] | `metrics` | [`metrics::Counter`] (per-thread slots), [`metrics::Gauge`], [`metrics::Histogram`] (log-linear, ≤ 1 % quantile error), [`metrics::RollingHistogram`] (the last N seconds), a [`metrics::Registry`] with Prometheus text output, a recorder for the `metrics` facade, and a process sampler |
 //! | [`baseline`] | `baseline` | the documented performance baselines as data, verdicts with severities, regression detection against a previous run, alert cooldown, text and HTML reports, JSON run history |
+//! | [`resilience`] | `resilience` | [`resilience::CircuitBreaker`] (resilience4j model, lock-free closed path), [`resilience::RateLimiter`] (GCRA in one atomic word) and [`resilience::KeyedRateLimiter`] (bounded memory) |
 //! | [`clock`] | always | the [`clock::Clock`] trait that every time-based part takes, so tests can drive time by hand |
 //!
-//! `default` turns on `metrics` and `baseline`; `full` turns on everything. Every feature
+//! `default` turns on `metrics`, `baseline` and `resilience`; `full` turns on everything. Every feature
 //! builds and tests on its own (`--no-default-features --features X`).
 //!
 //! Start with the main job, which measures every enabled module against the documented
@@ -65,9 +66,18 @@ pub mod metrics;
 #[cfg_attr(docsrs, doc(cfg(feature = "baseline")))]
 pub mod baseline;
 
+#[cfg(feature = "resilience")]
+#[cfg_attr(docsrs, doc(cfg(feature = "resilience")))]
+pub mod resilience;
+
 mod fsutil;
 
 // The README's examples are compiled and run as doctests, so they cannot rot.
-#[cfg(all(doctest, feature = "metrics", feature = "baseline"))]
+#[cfg(all(
+    doctest,
+    feature = "metrics",
+    feature = "baseline",
+    feature = "resilience"
+))]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;

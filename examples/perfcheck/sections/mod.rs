@@ -4,6 +4,8 @@
 use crate::section::Section;
 
 mod metrics;
+#[cfg(feature = "resilience")]
+mod resilience;
 mod resources;
 
 // One `push` per module, each under the module's `#[cfg(feature)]` as modules arrive.
@@ -11,6 +13,8 @@ mod resources;
 pub fn all() -> Vec<Box<dyn Section>> {
     let mut sections: Vec<Box<dyn Section>> = Vec::new();
     sections.push(Box::new(metrics::Metrics));
+    #[cfg(feature = "resilience")]
+    sections.push(Box::new(resilience::Resilience));
     sections.push(Box::new(resources::Resources));
     sections
 }

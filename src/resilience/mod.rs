@@ -1,0 +1,54 @@
+//! Resilience primitives: a circuit breaker and rate limiters.
+//!
+//! - [`CircuitBreaker`]: resilience4j's model — closed / open / half-open plus forced-open
+//!   and disabled; count- or time-based sliding window; failure-rate and slow-call-rate
+//!   thresholds with a minimum number of calls; a wait in open (fixed or exponential
+//!   backoff); limited half-open trial calls; listeners; stats. The closed-state path takes
+//!   no lock and does not allocate.
+//! - [`RateLimiter`]: GCRA in one atomic word, with burst, `check` / `check_n` and
+//!   `until_ready().await` (jittered so waiters do not wake in a herd).
+//! - [`KeyedRateLimiter`]: the same quota per key, with memory bounded by `max_keys`: keys
+//!   back to a full bucket are forgotten lazily, and at the cap the keys closest to full are
+//!   evicted.
+//!
+//! Time is injectable everywhere ([`crate::clock::ManualClock`] in tests). Builders return
+//! [`ResilienceError`] for settings that cannot work, never a panic.
+//!
+//! ```
+//! use perfkit::resilience::{CircuitBreaker, RateLimiter};
+//! use std::time::Duration;
+//!
+//! let breaker = CircuitBreaker::builder()
+//!     .failure_rate_threshold(50.0)
+//!     .count_based_window(20)
+//!     .minimum_number_of_calls(10)
+//!     .wait_duration_in_open(Duration::from_secs(30))
+//!     .build()?;
+//! let limiter = RateLimiter::per_second(100).burst(10).build()?;
+//!
+//! if limiter.check().is_ok() {
+//!     if let Ok(permit) = breaker.try_acquire() {
+//!         // ... call the dependency, then report how it went:
+//!         permit.success();
+//!     }
+//! }
+//! assert_eq!(breaker.stats().successes, 1);
+//! # Ok::<(), perfkit::resilience::ResilienceError>(())
+//! ```
+//!
+//! Still to come in this module: `Retry` with a budget, `Bulkhead`, `AdaptiveLimiter`,
+//! the tower layers and `register_metrics`.
+
+mod breaker;
+mod error;
+mod rate;
+
+pub use breaker::{
+    BreakerError, BreakerStats, CircuitBreaker, CircuitBreakerBuilder, Permit, Rejected,
+    SlidingWindow, State, Transition,
+};
+pub use error::ResilienceError;
+pub use rate::{
+    CoarseClock, DEFAULT_MAX_KEYS, InsufficientCapacity, KeyedRateLimiter, KeyedRateLimiterBuilder,
+    RateLimitError, RateLimited, RateLimiter, RateLimiterBuilder,
+};

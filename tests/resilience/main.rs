@@ -1,0 +1,4 @@
+//! Integration tests for `perfkit::resilience`.
+
+mod breaker;
+mod rate;
