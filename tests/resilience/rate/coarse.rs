@@ -21,8 +21,10 @@ fn resolution_outside_1us_to_1s_is_invalid() {
 
 #[test]
 fn it_follows_real_time_monotonically() {
-    let clock = CoarseClock::start(Duration::from_micros(500)).unwrap();
+    // Taken before the clock starts, so the clock's origin is never earlier than `real`'s
+    // however long `start` takes on a loaded machine.
     let real = Instant::now();
+    let clock = CoarseClock::start(Duration::from_micros(500)).unwrap();
     let mut last = clock.now();
     while real.elapsed() < Duration::from_millis(50) {
         let now = clock.now();
@@ -33,7 +35,7 @@ fn it_follows_real_time_monotonically() {
     // Lenient lower bound: the refresher ran at least a few times in 50 ms of real time,
     // even on a loaded machine; and it never runs ahead of real time.
     assert!(last >= Duration::from_millis(10), "barely moved: {last:?}");
-    assert!(clock.now() <= real.elapsed() + Duration::from_millis(1));
+    assert!(clock.now() <= real.elapsed());
 }
 
 #[test]
