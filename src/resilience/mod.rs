@@ -1,4 +1,5 @@
-//! Resilience primitives: a circuit breaker and rate limiters.
+//! Resilience primitives: circuit breaker, rate limiters, retry with a budget, bulkhead and
+//! adaptive concurrency limits.
 //!
 //! - [`CircuitBreaker`]: resilience4j's model — closed / open / half-open plus forced-open
 //!   and disabled; count- or time-based sliding window; failure-rate and slow-call-rate
@@ -10,6 +11,14 @@
 //! - [`KeyedRateLimiter`]: the same quota per key, with memory bounded by `max_keys`: keys
 //!   back to a full bucket are forgotten lazily, and at the cap the keys closest to full are
 //!   evicted.
+//! - [`Retry`]: exponential or constant backoff, `max_delay`, jitter (none, full, equal,
+//!   decorrelated), `max_attempts`, `max_elapsed`, a per-error predicate, and a shared
+//!   [`RetryBudget`] that caps retries at a ratio of recent requests plus a floor, so retries
+//!   cannot multiply an outage.
+//! - [`Bulkhead`]: at most N calls at once, a bounded FIFO queue with `max_wait`, typed
+//!   rejections, stats; its limit can follow an [`AdaptiveLimiter`].
+//! - [`AdaptiveLimiter`]: concurrency limits that adapt to latency and drops, AIMD or
+//!   gradient (Netflix concurrency-limits style).
 //!
 //! Time is injectable everywhere ([`crate::clock::ManualClock`] in tests). Builders return
 //! [`ResilienceError`] for settings that cannot work, never a panic.
@@ -36,19 +45,31 @@
 //! # Ok::<(), perfkit::resilience::ResilienceError>(())
 //! ```
 //!
-//! Still to come in this module: `Retry` with a budget, `Bulkhead`, `AdaptiveLimiter`,
-//! the tower layers and `register_metrics`.
+//! Still to come in this module: the tower layers (feature `tower`) and `register_metrics`.
 
+mod adaptive;
 mod breaker;
+mod bulkhead;
 mod error;
 mod rate;
+mod retry;
 
+pub use adaptive::{AdaptiveLimiter, AimdBuilder, GradientBuilder, Sample};
 pub use breaker::{
     BreakerError, BreakerStats, CircuitBreaker, CircuitBreakerBuilder, Permit, Rejected,
     SlidingWindow, State, Transition,
+};
+pub use bulkhead::{
+    Bulkhead, BulkheadBuilder, BulkheadError, BulkheadPermit, BulkheadStats, DEFAULT_MAX_QUEUE,
+    OwnedBulkheadPermit,
 };
 pub use error::ResilienceError;
 pub use rate::{
     CoarseClock, DEFAULT_MAX_KEYS, InsufficientCapacity, KeyedRateLimiter, KeyedRateLimiterBuilder,
     RateLimitError, RateLimited, RateLimiter, RateLimiterBuilder,
+};
+pub use retry::{
+    Backoff, DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_DELAY, DEFAULT_MULTIPLIER, Jitter, Retry, RetryAll,
+    RetryBudget, RetryBudgetBuilder, RetryBuilder, RetryError, RetryPredicate, RetryStats,
+    StopReason,
 };
