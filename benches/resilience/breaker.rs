@@ -7,12 +7,11 @@
 //! with a no-op waker, and failsafe is given the same future polled the same way inside its
 //! closure, so both pay the same poll.
 
-use std::future::{Future, ready};
+use std::future::ready;
 use std::hint::black_box;
-use std::pin::pin;
-use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
+use crate::poll_once;
 use criterion::{Criterion, criterion_group};
 use failsafe::CircuitBreaker as _;
 use failsafe::{backoff, failure_policy};
@@ -21,16 +20,6 @@ use perfkit::resilience::CircuitBreaker;
 #[inline(never)]
 fn work(x: u64) -> u64 {
     x.wrapping_mul(3).wrapping_add(1)
-}
-
-/// Polls a future that is expected to be ready on its first poll.
-#[inline]
-fn poll_once<F: Future>(fut: F) -> Option<F::Output> {
-    let mut cx = Context::from_waker(Waker::noop());
-    match pin!(fut).poll(&mut cx) {
-        Poll::Ready(v) => Some(v),
-        Poll::Pending => None,
-    }
 }
 
 fn closed_call(c: &mut Criterion) {

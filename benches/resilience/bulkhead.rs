@@ -7,27 +7,15 @@
 //! Async: `acquire().await` + drop, each future polled once with a no-op waker — the same
 //! harness for both, and uncontended, so both are ready on the first poll.
 
-use std::future::Future;
 use std::hint::black_box;
-use std::pin::pin;
-use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
+use crate::poll_once;
 use criterion::{Criterion, criterion_group};
 use perfkit::resilience::{AdaptiveLimiter, Bulkhead};
 use tokio::sync::Semaphore;
 
 const SLOTS: usize = 64;
-
-/// Polls a future that is expected to be ready on its first poll.
-#[inline]
-fn poll_once<F: Future>(fut: F) -> Option<F::Output> {
-    let mut cx = Context::from_waker(Waker::noop());
-    match pin!(fut).poll(&mut cx) {
-        Poll::Ready(v) => Some(v),
-        Poll::Pending => None,
-    }
-}
 
 fn acquire_release(c: &mut Criterion) {
     let mut g = c.benchmark_group("bulkhead_acquire_release");

@@ -2,6 +2,10 @@
 //!
 //! Run with `cargo bench --bench resilience --no-default-features --features resilience -- --noplot`.
 
+use std::future::Future;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+
 mod breaker;
 mod bulkhead;
 mod rate;
@@ -13,3 +17,14 @@ criterion::criterion_main!(
     retry::benches,
     bulkhead::benches
 );
+
+/// Polls a future that is expected to be ready on its first poll, with a no-op waker and no
+/// runtime: the harness every async contender in these benches shares.
+#[inline]
+fn poll_once<F: Future>(fut: F) -> Option<F::Output> {
+    let mut cx = Context::from_waker(Waker::noop());
+    match pin!(fut).poll(&mut cx) {
+        Poll::Ready(v) => Some(v),
+        Poll::Pending => None,
+    }
+}

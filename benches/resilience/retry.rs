@@ -5,12 +5,10 @@
 //! future polled once with a no-op waker and no runtime: it is ready on its first poll, so
 //! nothing sleeps and the difference is the policy's own cost.
 
-use std::future::Future;
 use std::hint::black_box;
-use std::pin::pin;
-use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
+use crate::poll_once;
 use criterion::{Criterion, criterion_group};
 use perfkit::resilience::{Jitter, Retry, RetryBudget};
 
@@ -26,16 +24,6 @@ fn compute(x: u64) -> u64 {
 /// machine here) that measures the bench, not the policy.
 async fn work(x: u64) -> Result<u64, ()> {
     Ok(compute(x))
-}
-
-/// Polls a future that is expected to be ready on its first poll.
-#[inline]
-fn poll_once<F: Future>(fut: F) -> Option<F::Output> {
-    let mut cx = Context::from_waker(Waker::noop());
-    match pin!(fut).poll(&mut cx) {
-        Poll::Ready(v) => Some(v),
-        Poll::Pending => None,
-    }
 }
 
 fn no_failure(c: &mut Criterion) {
