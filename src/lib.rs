@@ -11,6 +11,7 @@
 //! | [`metrics`] | `metrics` | [`metrics::Counter`] (per-thread slots), [`metrics::Gauge`], [`metrics::Histogram`] (log-linear, ≤ 1 % quantile error), [`metrics::RollingHistogram`] (the last N seconds), a [`metrics::Registry`] with Prometheus text output, a recorder for the `metrics` facade, and a process sampler |
 //! | [`baseline`] | `baseline` | the documented performance baselines as data, verdicts with severities, regression detection against a previous run, alert cooldown, text and HTML reports, JSON run history |
 //! | [`resilience`] | `resilience` | [`resilience::CircuitBreaker`] (resilience4j model, lock-free closed path), [`resilience::RateLimiter`] (GCRA in one atomic word), [`resilience::KeyedRateLimiter`] (bounded memory), [`resilience::Retry`] (backoff, jitter, retry budget), [`resilience::Bulkhead`] and [`resilience::AdaptiveLimiter`] (AIMD, gradient) |
+//! | [`resilience`] | `tower` | the same primitives as `tower` layers (`CircuitBreakerLayer`, `RateLimitLayer`, `RetryLayer`, `BulkheadLayer`, `AdaptiveLimitLayer`) |
 //! | [`clock`] | always | the [`clock::Clock`] trait that every time-based part takes, so tests can drive time by hand |
 //!
 //! `default` turns on `metrics`, `baseline` and `resilience`; `full` turns on everything. Every feature

@@ -45,7 +45,11 @@
 //! # Ok::<(), perfkit::resilience::ResilienceError>(())
 //! ```
 //!
-//! Still to come in this module: the tower layers (feature `tower`) and `register_metrics`.
+//! With the `tower` feature, each primitive is also a `tower::Layer` (`CircuitBreakerLayer`,
+//! `RateLimitLayer`, `RetryLayer`, `BulkheadLayer`, `AdaptiveLimitLayer`) that composes with
+//! `ServiceBuilder` and honours `poll_ready` backpressure.
+//!
+//! Still to come in this module: `register_metrics`.
 
 mod adaptive;
 mod breaker;
@@ -53,6 +57,10 @@ mod bulkhead;
 mod error;
 mod rate;
 mod retry;
+
+#[cfg(feature = "tower")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
+mod layers;
 
 pub use adaptive::{AdaptiveLimiter, AimdBuilder, GradientBuilder, Sample};
 pub use breaker::{
@@ -64,6 +72,13 @@ pub use bulkhead::{
     OwnedBulkheadPermit,
 };
 pub use error::ResilienceError;
+#[cfg(feature = "tower")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
+pub use layers::{
+    AdaptiveLimitLayer, AdaptiveLimitService, BulkheadLayer, BulkheadService, CircuitBreakerLayer,
+    CircuitBreakerService, LayerError, RateLimitLayer, RateLimitService, ResponseFuture,
+    RetryLayer, RetryService,
+};
 pub use rate::{
     CoarseClock, DEFAULT_MAX_KEYS, InsufficientCapacity, KeyedRateLimiter, KeyedRateLimiterBuilder,
     RateLimitError, RateLimited, RateLimiter, RateLimiterBuilder,

@@ -1,0 +1,151 @@
+//! [`CircuitBreakerLayer`]: stop calling a failing service, probe it, trust it again.
+
+use std::fmt;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use tower::{BoxError, Layer, Service};
+
+use super::{ErrorPredicate, ResponseFuture};
+use crate::resilience::{BreakerError, CircuitBreaker};
+
+/// Wraps services in a [`CircuitBreaker`].
+///
+/// `poll_ready` is the inner service's: an open breaker does not make the service
+/// unready. The breaker decides per call instead, as tower's `LoadShed` does, because tower
+/// middleware (`Buffer`, balancers) treats a `poll_ready` error as a dead service, while an
+/// open breaker is a passing state whose end only a call can discover (the first call after
+/// the open wait moves it to half-open). So `call` asks the breaker for a permit before the
+/// inner service is called: a rejection is the response, a boxed
+/// [`Rejected`](crate::resilience::Rejected) (with the time left to wait), and the inner
+/// service never sees the request. An admitted call's outcome is recorded when its response
+/// completes: `Ok` as a success, an error as a failure unless the predicate of
+/// [`failure_if`](Self::failure_if) says otherwise (then a success: the dependency
+/// answered), timed for slow-call detection; a response future dropped before it completes
+/// counts as cancelled.
+///
+/// The permit is taken when the response future is first polled (it borrows the breaker,
+/// so the future must own it), and the inner service is called only then. To keep the
+/// readiness that `poll_ready` obtained, the service hands its ready inner service to the
+/// response future and keeps a clone, as tower's `Retry` does; hence `S: Clone`.
+///
+/// ```
+/// use perfkit::resilience::{CircuitBreaker, CircuitBreakerLayer};
+///
+/// let breaker = CircuitBreaker::builder().failure_rate_threshold(50.0).build()?;
+/// // Only errors that are not client mistakes open the breaker.
+/// let layer = CircuitBreakerLayer::new(breaker)
+///     .failure_if(|e| e.downcast_ref::<std::io::Error>().is_some());
+/// # let _ = layer;
+/// # Ok::<(), perfkit::resilience::ResilienceError>(())
+/// ```
+#[derive(Clone)]
+pub struct CircuitBreakerLayer {
+    breaker: CircuitBreaker,
+    is_failure: Option<ErrorPredicate>,
+}
+
+impl CircuitBreakerLayer {
+    /// A layer whose services share `breaker`.
+    pub fn new(breaker: CircuitBreaker) -> Self {
+        Self {
+            breaker,
+            is_failure: None,
+        }
+    }
+
+    /// Count an error of the inner service as a failure only when `predicate` says so;
+    /// other errors count as successes. Default: every error is a failure.
+    pub fn failure_if<F>(mut self, predicate: F) -> Self
+    where
+        F: Fn(&BoxError) -> bool + Send + Sync + 'static,
+    {
+        self.is_failure = Some(Arc::new(predicate));
+        self
+    }
+
+    /// The breaker the layer's services share.
+    pub fn breaker(&self) -> &CircuitBreaker {
+        &self.breaker
+    }
+}
+
+impl fmt::Debug for CircuitBreakerLayer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CircuitBreakerLayer")
+            .field("breaker", &self.breaker)
+            .field("failure_if", &self.is_failure.is_some())
+            .finish()
+    }
+}
+
+impl<S> Layer<S> for CircuitBreakerLayer {
+    type Service = CircuitBreakerService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        CircuitBreakerService {
+            inner,
+            breaker: self.breaker.clone(),
+            is_failure: self.is_failure.clone(),
+        }
+    }
+}
+
+/// The service of a [`CircuitBreakerLayer`].
+#[derive(Clone)]
+pub struct CircuitBreakerService<S> {
+    inner: S,
+    breaker: CircuitBreaker,
+    is_failure: Option<ErrorPredicate>,
+}
+
+impl<S> CircuitBreakerService<S> {
+    /// The wrapped service.
+    pub fn get_ref(&self) -> &S {
+        &self.inner
+    }
+}
+
+impl<S: fmt::Debug> fmt::Debug for CircuitBreakerService<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CircuitBreakerService")
+            .field("inner", &self.inner)
+            .field("breaker", &self.breaker)
+            .field("failure_if", &self.is_failure.is_some())
+            .finish()
+    }
+}
+
+impl<S, Req> Service<Req> for CircuitBreakerService<S>
+where
+    S: Service<Req> + Clone + Send + 'static,
+    S::Error: Into<BoxError>,
+    S::Future: Send + 'static,
+    Req: Send + 'static,
+{
+    type Response = S::Response;
+    type Error = BoxError;
+    type Future = ResponseFuture<S::Response>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx).map_err(Into::into)
+    }
+
+    fn call(&mut self, req: Req) -> Self::Future {
+        let clone = self.inner.clone();
+        let mut ready = std::mem::replace(&mut self.inner, clone);
+        let breaker = self.breaker.clone();
+        let is_failure = self.is_failure.clone();
+        Box::pin(async move {
+            let call = async move { ready.call(req).await.map_err(Into::into) };
+            let result = match is_failure {
+                None => breaker.call(call).await,
+                Some(p) => breaker.call_with(|e: &BoxError| p(e), call).await,
+            };
+            result.map_err(|e| match e {
+                BreakerError::Open(rejected) => rejected.into(),
+                BreakerError::Inner(e) => e,
+            })
+        })
+    }
+}
