@@ -1,5 +1,4 @@
 //! Small file-system helpers shared by the modules that persist data.
-#![allow(dead_code)]
 
 use std::io::{self, Write};
 use std::path::Path;

@@ -71,6 +71,8 @@ pub mod baseline;
 #[cfg_attr(docsrs, doc(cfg(feature = "resilience")))]
 pub mod resilience;
 
+// Only modules that persist files use it; a module that needs it adds its feature here.
+#[cfg(feature = "baseline")]
 mod fsutil;
 
 // The README's examples are compiled and run as doctests, so they cannot rot.

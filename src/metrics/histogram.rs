@@ -288,6 +288,28 @@ impl<const PER_THREAD: bool> HistogramCore<PER_THREAD> {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The memory figures in the [`Histogram`] docs: ~2.5 KiB per histogram, 1 KiB per
+    /// recording thread, 512 bytes per power of two its values span.
+    #[test]
+    fn memory_figures_in_the_docs_hold() {
+        assert!(
+            std::mem::size_of::<HistogramCore>() <= 2700,
+            "{}",
+            std::mem::size_of::<HistogramCore>()
+        );
+        assert!(
+            std::mem::size_of::<Counts>() <= 1040,
+            "{}",
+            std::mem::size_of::<Counts>()
+        );
+        assert_eq!(std::mem::size_of::<Group>(), 512);
+    }
+}
+
 impl ClearableCore {
     /// Empties the histogram. A value recorded concurrently may survive or vanish, nothing
     /// worse: every writer of a clearable core adds atomically.

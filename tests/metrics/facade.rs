@@ -61,3 +61,18 @@ fn custom_histogram_options() {
     assert!(text.contains("batch_size_bucket{le=\"100\"} 1"), "{text}");
     assert!(text.contains("batch_size_sum 42"), "{text}");
 }
+
+/// The only test in this binary that installs the process-wide recorder: a second install is
+/// a typed error, not a panic, and the first keeps working.
+#[test]
+fn installing_twice_is_a_typed_error() {
+    use perfkit::metrics::MetricsError;
+    let registry = Registry::new();
+    FacadeRecorder::new(registry.clone()).install().unwrap();
+    assert_eq!(
+        FacadeRecorder::new(Registry::new()).install(),
+        Err(MetricsError::RecorderAlreadyInstalled)
+    );
+    facade::counter!("installed_total").increment(2);
+    assert_eq!(registry.counter("installed_total", &[]).unwrap().get(), 2);
+}
