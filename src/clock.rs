@@ -13,6 +13,7 @@
 //! clock.advance(Duration::from_secs(5));
 //! assert_eq!(clock.now() - start, Duration::from_secs(5));
 //! ```
+#![forbid(unsafe_code)]
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};

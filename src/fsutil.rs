@@ -1,4 +1,5 @@
 //! Small file-system helpers shared by the modules that persist data.
+#![forbid(unsafe_code)]
 
 use std::io::{self, Write};
 use std::path::Path;

@@ -31,6 +31,7 @@
 //! assert_eq!(report.worst(), Some(Severity::Critical)); // +33 % since the last run
 //! assert!(report.render_text().contains("CRITICAL"));
 //! ```
+#![forbid(unsafe_code)]
 
 mod alert;
 pub mod criterion;

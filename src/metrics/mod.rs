@@ -27,6 +27,7 @@
 //! assert!(text.contains(r#"db_query_duration_seconds_bucket{table="orders",le="0.005"} 4"#));
 //! # Ok::<(), perfkit::metrics::MetricsError>(())
 //! ```
+#![forbid(unsafe_code)]
 
 mod buckets;
 mod counter;

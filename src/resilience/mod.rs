@@ -50,6 +50,7 @@
 //! `ServiceBuilder` and honours `poll_ready` backpressure.
 //!
 //! Still to come in this module: `register_metrics`.
+#![forbid(unsafe_code)]
 
 mod adaptive;
 mod breaker;
