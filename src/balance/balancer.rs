@@ -1,0 +1,1005 @@
+//! The balancer: a snapshot of backends swapped atomically, and the pick path over it.
+
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasher, Hash};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use arc_swap::ArcSwap;
+use crossbeam_utils::CachePadded;
+use parking_lot::Mutex;
+
+use super::config::{OutlierDetection, SlowStart};
+use super::error::{BalanceError, invalid};
+use super::hash::{HashRing, Table, hash_of, is_prime};
+use super::pick::Pick;
+use super::rng::Rng;
+use super::state::{BackendState, EJECTED, LOW_SCORE, NONE, UNHEALTHY};
+use super::stats::{BackendStats, BalancerStats};
+use super::strategy::Strategy;
+use crate::clock::{Clock, MonotonicClock};
+
+/// One backend as handed to a [`Balancer`]: a stable id, the value picks deref to, a weight.
+///
+/// The id is what run-time updates match on: a backend whose id is in both the old and the
+/// new list keeps its counters, health and ejection state. It is also what consistent hashing
+/// hashes, so every client with the same list maps a key to the same backend.
+///
+/// ```
+/// use perfkit::balance::Backend;
+///
+/// let b = Backend::new("db-1", "10.0.0.1:5432").weight(2.0);
+/// assert_eq!(b.id(), "db-1");
+/// assert_eq!(b.get_weight(), 2.0);
+/// ```
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct Backend<T> {
+    pub(crate) id: String,
+    pub(crate) value: T,
+    pub(crate) weight: f64,
+}
+
+impl<T> Backend<T> {
+    /// A backend of weight 1.
+    pub fn new(id: impl Into<String>, value: T) -> Self {
+        Self {
+            id: id.into(),
+            value,
+            weight: 1.0,
+        }
+    }
+
+    /// Its weight: a finite number above zero, checked when the list is handed over (anything
+    /// else is [`BalanceError::InvalidWeight`]). Default 1.
+    pub fn weight(mut self, weight: f64) -> Self {
+        self.weight = weight;
+        self
+    }
+
+    /// The id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The weight as set.
+    pub fn get_weight(&self) -> f64 {
+        self.weight
+    }
+}
+
+pub(crate) struct Node<T> {
+    pub(crate) id: String,
+    pub(crate) value: T,
+    pub(crate) state: Arc<CachePadded<BackendState>>,
+}
+
+pub(crate) struct Snapshot<T> {
+    pub(crate) nodes: Vec<Arc<Node<T>>>,
+    weights: Vec<f64>,
+    /// Prefix sums of `weights`, for weighted random by binary search.
+    cum: Vec<f64>,
+    total: f64,
+    table: Option<Table>,
+    /// Smooth WRR's current scores; reset when the list changes.
+    wrr: Mutex<Vec<f64>>,
+    pub(crate) available: AtomicUsize,
+    /// The earliest time (ns) something timed changes (an ejection or a score cooldown ends,
+    /// a slow-start ramp ends); `NONE` when nothing is pending, so steady-state picks of the
+    /// clock-free strategies never read the clock.
+    pub(crate) deadline: AtomicU64,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Config {
+    pub(crate) strategy: Strategy,
+    pub(crate) hash: HashRing,
+    pub(crate) outlier: Option<OutlierDetection>,
+    pub(crate) slow_start: Option<SlowStart>,
+    pub(crate) panic_threshold: f64,
+    pub(crate) score_threshold: u32,
+    pub(crate) score_cooldown_ns: u64,
+    pub(crate) default_rtt_ns: f64,
+    pub(crate) decay_ns: f64,
+}
+
+pub(crate) struct Shared<T> {
+    pub(crate) cfg: Config,
+    pub(crate) clock: Arc<dyn Clock>,
+    rng: Rng,
+    rr: CachePadded<AtomicUsize>,
+    pub(crate) snap: ArcSwap<Snapshot<T>>,
+    writer: Mutex<()>,
+    refresher: Mutex<()>,
+    panic_picks: CachePadded<AtomicU64>,
+    pub(crate) ejections: AtomicU64,
+}
+
+/// A client-side load balancer over backends of type `T`.
+///
+/// Cheap to clone (a handle on shared state); `Send + Sync` when `T` is. Picks take no lock
+/// (except smooth weighted round robin's short one) and never allocate; the backend list and
+/// weights change at run time through an atomic swap ([`set_backends`](Self::set_backends),
+/// [`set_weight`](Self::set_weight)).
+///
+/// ```
+/// use perfkit::balance::{Backend, Balancer, Strategy};
+/// use std::time::Duration;
+///
+/// let lb = Balancer::new(
+///     [Backend::new("a", "10.0.0.1:80"), Backend::new("b", "10.0.0.2:80").weight(2.0)],
+///     Strategy::P2cPeakEwma,
+/// )?;
+/// let pick = lb.pick()?;
+/// let addr: &str = *pick; // derefs to the backend
+/// assert!(addr.starts_with("10.0.0."));
+/// // ... send the request, then say how it went:
+/// pick.success(Duration::from_millis(3));
+/// assert_eq!(lb.stats().backends.iter().map(|b| b.successes).sum::<u64>(), 1);
+/// # Ok::<(), perfkit::balance::BalanceError>(())
+/// ```
+pub struct Balancer<T> {
+    pub(crate) shared: Arc<Shared<T>>,
+}
+
+impl<T> Clone for Balancer<T> {
+    fn clone(&self) -> Self {
+        Self {
+            shared: Arc::clone(&self.shared),
+        }
+    }
+}
+
+impl<T> std::fmt::Debug for Balancer<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let snap = self.shared.snap.load();
+        f.debug_struct("Balancer")
+            .field("strategy", &self.shared.cfg.strategy)
+            .field("backends", &snap.nodes.len())
+            .field("available", &snap.available.load(Ordering::Relaxed))
+            .finish()
+    }
+}
+
+/// Builds a [`Balancer`]; every setting has a default, named in its setter.
+///
+/// ```
+/// use perfkit::balance::{Backend, Balancer, HashRing, OutlierDetection, SlowStart, Strategy};
+/// use std::time::Duration;
+///
+/// let lb = Balancer::builder()
+///     .strategy(Strategy::ConsistentHash)
+///     .hash_ring(HashRing::Maglev { table_size: 65_537 })
+///     .backends((0..4).map(|i| Backend::new(format!("cache-{i}"), i)))
+///     .outlier_detection(OutlierDetection::new().consecutive_failures(3))
+///     .slow_start(SlowStart::new(Duration::from_secs(30)))
+///     .seed(7)
+///     .build()?;
+/// let a = *lb.pick_by_key("user:42")?;
+/// let b = *lb.pick_by_key("user:42")?;
+/// assert_eq!(a, b);
+/// # Ok::<(), perfkit::balance::BalanceError>(())
+/// ```
+#[must_use]
+pub struct BalancerBuilder<T> {
+    backends: Vec<Backend<T>>,
+    cfg: Config,
+    clock: Arc<dyn Clock>,
+    seed: Option<u64>,
+    p2c_default_rtt: Duration,
+    p2c_decay: Duration,
+    score_cooldown: Duration,
+}
+
+impl<T> std::fmt::Debug for BalancerBuilder<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BalancerBuilder")
+            .field("backends", &self.backends.len())
+            .field("cfg", &self.cfg)
+            .finish()
+    }
+}
+
+impl<T> Default for BalancerBuilder<T> {
+    fn default() -> Self {
+        Self {
+            backends: Vec::new(),
+            cfg: Config {
+                strategy: Strategy::P2cPeakEwma,
+                hash: HashRing::default(),
+                outlier: None,
+                slow_start: None,
+                panic_threshold: 50.0,
+                score_threshold: 50,
+                score_cooldown_ns: 0,
+                default_rtt_ns: 0.0,
+                decay_ns: 0.0,
+            },
+            clock: Arc::new(MonotonicClock::new()),
+            seed: None,
+            p2c_default_rtt: Duration::from_millis(30),
+            p2c_decay: Duration::from_secs(10),
+            score_cooldown: Duration::from_secs(10),
+        }
+    }
+}
+
+impl<T> BalancerBuilder<T> {
+    /// The strategy. Default [`Strategy::P2cPeakEwma`].
+    pub fn strategy(mut self, strategy: Strategy) -> Self {
+        self.cfg.strategy = strategy;
+        self
+    }
+
+    /// The backends (replacing any given before). Default none: picks then fail with
+    /// [`BalanceError::NoBackends`] until [`Balancer::set_backends`] adds some.
+    pub fn backends(mut self, backends: impl IntoIterator<Item = Backend<T>>) -> Self {
+        self.backends = backends.into_iter().collect();
+        self
+    }
+
+    /// The consistent-hash table for [`Strategy::ConsistentHash`]. Default
+    /// `HashRing::Ring { vnodes: 160 }`.
+    pub fn hash_ring(mut self, ring: HashRing) -> Self {
+        self.cfg.hash = ring;
+        self
+    }
+
+    /// Turns on passive health (outlier ejection). Default off.
+    pub fn outlier_detection(mut self, od: OutlierDetection) -> Self {
+        self.cfg.outlier = Some(od);
+        self
+    }
+
+    /// Turns on slow start for backends that join after the balancer is built or return from
+    /// ejection. Default off.
+    pub fn slow_start(mut self, ss: SlowStart) -> Self {
+        self.cfg.slow_start = Some(ss);
+        self
+    }
+
+    /// Panic threshold in percent [0, 100]: when fewer than this share of backends are
+    /// available, picks spread over all of them, as Envoy does, rather than overload the few
+    /// left. 0 turns panic mode off (picks then fail with [`BalanceError::AllUnavailable`]
+    /// when none is available). Default 50.
+    pub fn panic_threshold(mut self, percent: f64) -> Self {
+        self.cfg.panic_threshold = percent;
+        self
+    }
+
+    /// [`Strategy::HealthScore`]: backends whose score is below this (0–100) are skipped.
+    /// Default 50.
+    pub fn health_score_threshold(mut self, threshold: u32) -> Self {
+        self.cfg.score_threshold = threshold;
+        self
+    }
+
+    /// [`Strategy::HealthScore`]: how long a backend that fell below the threshold is skipped
+    /// before it comes back with its score at the threshold. Default 10 s.
+    pub fn health_score_cooldown(mut self, cooldown: Duration) -> Self {
+        self.score_cooldown = cooldown;
+        self
+    }
+
+    /// [`Strategy::P2cPeakEwma`]: the latency estimate of a backend with no sample yet.
+    /// Default 30 ms.
+    pub fn p2c_default_rtt(mut self, rtt: Duration) -> Self {
+        self.p2c_default_rtt = rtt;
+        self
+    }
+
+    /// [`Strategy::P2cPeakEwma`]: the EWMA's time constant. Default 10 s (as Linkerd).
+    pub fn p2c_decay(mut self, decay: Duration) -> Self {
+        self.p2c_decay = decay;
+        self
+    }
+
+    /// The clock every time-based rule reads. Default [`MonotonicClock`].
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Seeds the balancer's random numbers, so a run can be replayed. Default: a seed drawn
+    /// from the process's random hash keys.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = Some(seed);
+        self
+    }
+
+    /// Checks the settings and the backend list and builds the balancer.
+    pub fn build(mut self) -> Result<Balancer<T>, BalanceError> {
+        let cfg = &mut self.cfg;
+        if !(0.0..=100.0).contains(&cfg.panic_threshold) {
+            return Err(invalid("panic_threshold", "must be in [0, 100]"));
+        }
+        if cfg.score_threshold > 100 {
+            return Err(invalid("health_score_threshold", "must be in 0..=100"));
+        }
+        if self.p2c_decay.is_zero() {
+            return Err(invalid("p2c_decay", "must be above zero"));
+        }
+        match cfg.hash {
+            HashRing::Ring { vnodes } if vnodes == 0 || vnodes > 10_000 => {
+                return Err(invalid("hash_ring", "vnodes must be in 1..=10000"));
+            }
+            HashRing::Maglev { table_size } if !is_prime(table_size) || table_size > 10_000_019 => {
+                return Err(invalid(
+                    "hash_ring",
+                    "Maglev table_size must be a prime no larger than 10 000 019",
+                ));
+            }
+            _ => {}
+        }
+        if let Some(od) = &cfg.outlier {
+            od.validate()?;
+        }
+        if let Some(ss) = &cfg.slow_start {
+            ss.validate()?;
+        }
+        cfg.score_cooldown_ns = nanos(self.score_cooldown);
+        cfg.default_rtt_ns = nanos(self.p2c_default_rtt) as f64;
+        cfg.decay_ns = nanos(self.p2c_decay) as f64;
+        let seed = self
+            .seed
+            .unwrap_or_else(|| std::collections::hash_map::RandomState::new().hash_one(0u64));
+        let now = nanos(self.clock.now());
+        let snap = build_snapshot(&self.cfg, self.backends, &HashMap::new(), now, false)?;
+        let shared = Shared {
+            cfg: self.cfg,
+            clock: self.clock,
+            rng: Rng::new(seed),
+            rr: CachePadded::new(AtomicUsize::new(0)),
+            snap: ArcSwap::from_pointee(snap),
+            writer: Mutex::new(()),
+            refresher: Mutex::new(()),
+            panic_picks: CachePadded::new(AtomicU64::new(0)),
+            ejections: AtomicU64::new(0),
+        };
+        Ok(Balancer {
+            shared: Arc::new(shared),
+        })
+    }
+}
+
+#[inline]
+pub(crate) fn nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(NONE - 1)
+}
+
+fn validate(backends: &[Backend<impl Sized>]) -> Result<(), BalanceError> {
+    let mut seen = HashSet::with_capacity(backends.len());
+    for b in backends {
+        if !(b.weight.is_finite() && b.weight > 0.0) {
+            return Err(BalanceError::InvalidWeight {
+                id: b.id.clone(),
+                weight: b.weight,
+            });
+        }
+        if !seen.insert(b.id.as_str()) {
+            return Err(BalanceError::DuplicateId(b.id.clone()));
+        }
+    }
+    Ok(())
+}
+
+type States = HashMap<String, Arc<CachePadded<BackendState>>>;
+
+fn build_snapshot<T>(
+    cfg: &Config,
+    backends: Vec<Backend<T>>,
+    old: &States,
+    now: u64,
+    ramp_new: bool,
+) -> Result<Snapshot<T>, BalanceError> {
+    validate(&backends)?;
+    let mut nodes = Vec::with_capacity(backends.len());
+    let mut weights = Vec::with_capacity(backends.len());
+    for b in backends {
+        let state = match old.get(&b.id) {
+            Some(s) => Arc::clone(s),
+            None => {
+                let s = BackendState::new(cfg.default_rtt_ns, now);
+                if ramp_new && cfg.slow_start.is_some() {
+                    s.slow_since.store(now, Ordering::Relaxed);
+                }
+                Arc::new(CachePadded::new(s))
+            }
+        };
+        weights.push(b.weight);
+        nodes.push(Arc::new(Node {
+            id: b.id,
+            value: b.value,
+            state,
+        }));
+    }
+    Ok(snapshot_of(cfg, nodes, weights))
+}
+
+fn snapshot_of<T>(cfg: &Config, nodes: Vec<Arc<Node<T>>>, weights: Vec<f64>) -> Snapshot<T> {
+    let mut cum = Vec::with_capacity(weights.len());
+    let mut total = 0.0;
+    for w in &weights {
+        total += w;
+        cum.push(total);
+    }
+    let table = (cfg.strategy == Strategy::ConsistentHash && !nodes.is_empty()).then(|| {
+        let ids: Vec<&str> = nodes.iter().map(|n| n.id.as_str()).collect();
+        Table::build(cfg.hash, &ids, &weights)
+    });
+    let available = nodes.iter().filter(|n| n.state.is_up()).count();
+    Snapshot {
+        wrr: Mutex::new(vec![0.0; nodes.len()]),
+        nodes,
+        weights,
+        cum,
+        total,
+        table,
+        available: AtomicUsize::new(available),
+        // Recomputed by the refresh that follows every swap.
+        deadline: AtomicU64::new(0),
+    }
+}
+
+/// What one pick knows: the snapshot, the time (when something timed is pending) and
+/// whether the balancer is in panic mode.
+struct Ctx<'s, T> {
+    snap: &'s Snapshot<T>,
+    now: Option<u64>,
+    panic: bool,
+}
+
+impl<T> Ctx<'_, T> {
+    #[inline]
+    fn ok(&self, i: usize) -> bool {
+        self.panic || self.snap.nodes.get(i).is_some_and(|n| n.state.is_up())
+    }
+}
+
+impl<T> Balancer<T> {
+    /// A balancer with default settings (see [`BalancerBuilder`]).
+    pub fn new(
+        backends: impl IntoIterator<Item = Backend<T>>,
+        strategy: Strategy,
+    ) -> Result<Self, BalanceError> {
+        Self::builder().backends(backends).strategy(strategy).build()
+    }
+
+    /// A builder with every setting at its default.
+    pub fn builder() -> BalancerBuilder<T> {
+        BalancerBuilder::default()
+    }
+
+    /// The strategy it was built with.
+    pub fn strategy(&self) -> Strategy {
+        self.shared.cfg.strategy
+    }
+
+    /// Picks a backend. The returned guard derefs to it and counts the request as in flight
+    /// until [`Pick::success`] or [`Pick::failure`]; dropping it unfinished counts a
+    /// cancellation (not a failure).
+    #[inline]
+    pub fn pick(&self) -> Result<Pick<'_, T>, BalanceError> {
+        self.pick_hashed(None)
+    }
+
+    /// Picks the backend for `key` under [`Strategy::ConsistentHash`] (the same key, the same
+    /// backend while it is available); under the other strategies, the key is ignored and this
+    /// is [`pick`](Self::pick). Keys are hashed with a fixed hash function, so every process
+    /// agrees.
+    #[inline]
+    pub fn pick_by_key<K: Hash + ?Sized>(&self, key: &K) -> Result<Pick<'_, T>, BalanceError> {
+        if self.shared.cfg.strategy == Strategy::ConsistentHash {
+            self.pick_hashed(Some(hash_of(key)))
+        } else {
+            self.pick_hashed(None)
+        }
+    }
+
+    fn pick_hashed(&self, key: Option<u64>) -> Result<Pick<'_, T>, BalanceError> {
+        let sh = &*self.shared;
+        let snap = sh.snap.load();
+        let n = snap.nodes.len();
+        if n == 0 {
+            return Err(BalanceError::NoBackends);
+        }
+        let deadline = snap.deadline.load(Ordering::Relaxed);
+        let mut now = None;
+        if deadline != NONE {
+            let t = sh.now();
+            if t >= deadline {
+                sh.refresh(&snap, false);
+            }
+            now = Some(t);
+        }
+        let available = snap.available.load(Ordering::Relaxed);
+        let panic = available < n && (available as f64) * 100.0 < sh.cfg.panic_threshold * n as f64;
+        if available == 0 && !panic {
+            return Err(BalanceError::AllUnavailable { backends: n });
+        }
+        if panic {
+            sh.panic_picks.fetch_add(1, Ordering::Relaxed);
+        }
+        let ctx = Ctx {
+            snap: &snap,
+            now,
+            panic,
+        };
+        let chosen = match sh.cfg.strategy {
+            Strategy::RoundRobin => sh.round_robin(&ctx),
+            Strategy::WeightedRoundRobin => sh.smooth_wrr(&ctx),
+            Strategy::LeastConnections => sh.least_connections(&ctx),
+            Strategy::WeightedRandom => sh.weighted_random(&ctx, false),
+            Strategy::HealthScore => sh.weighted_random(&ctx, true),
+            Strategy::P2cPeakEwma => sh.p2c(&ctx),
+            Strategy::ConsistentHash => {
+                let h = key.unwrap_or_else(|| sh.rng.next_u64());
+                sh.consistent(&ctx, h)
+            }
+        };
+        let node = chosen
+            .and_then(|i| snap.nodes.get(i))
+            .ok_or(BalanceError::AllUnavailable { backends: n })?;
+        node.state.in_flight.fetch_add(1, Ordering::Relaxed);
+        Ok(Pick::new(sh, Arc::clone(node)))
+    }
+
+    /// Replaces the backend list. Backends whose id was already there keep their counters,
+    /// health, ejection state and latency estimate (the new value and weight are used); new
+    /// ones start fresh, and ramp up if slow start is on. Picks in flight finish normally.
+    /// The list is checked first: on an error nothing changes.
+    pub fn set_backends(
+        &self,
+        backends: impl IntoIterator<Item = Backend<T>>,
+    ) -> Result<(), BalanceError> {
+        let sh = &*self.shared;
+        let _w = sh.writer.lock();
+        let old = sh.snap.load();
+        let states: States = old
+            .nodes
+            .iter()
+            .map(|n| (n.id.clone(), Arc::clone(&n.state)))
+            .collect();
+        let snap = build_snapshot(&sh.cfg, backends.into_iter().collect(), &states, sh.now(), true)?;
+        sh.snap.store(Arc::new(snap));
+        sh.refresh(&sh.snap.load(), true);
+        Ok(())
+    }
+
+    /// Changes one backend's weight at run time (no lock on the pick path: the backend list
+    /// is swapped atomically).
+    pub fn set_weight(&self, id: &str, weight: f64) -> Result<(), BalanceError> {
+        if !(weight.is_finite() && weight > 0.0) {
+            return Err(BalanceError::InvalidWeight {
+                id: id.to_owned(),
+                weight,
+            });
+        }
+        let sh = &*self.shared;
+        let _w = sh.writer.lock();
+        let old = sh.snap.load();
+        let pos = old
+            .nodes
+            .iter()
+            .position(|n| n.id == id)
+            .ok_or_else(|| BalanceError::UnknownId(id.to_owned()))?;
+        let mut weights = old.weights.clone();
+        if let Some(w) = weights.get_mut(pos) {
+            *w = weight;
+        }
+        let snap = snapshot_of(&sh.cfg, old.nodes.clone(), weights);
+        sh.snap.store(Arc::new(snap));
+        sh.refresh(&sh.snap.load(), true);
+        Ok(())
+    }
+
+    /// Marks a backend healthy or not (what `HealthChecker` calls). An
+    /// unhealthy backend is skipped, except in panic mode.
+    pub fn set_healthy(&self, id: &str, healthy: bool) -> Result<(), BalanceError> {
+        let sh = &*self.shared;
+        let snap = sh.snap.load();
+        let node = snap
+            .nodes
+            .iter()
+            .find(|n| n.id == id)
+            .ok_or_else(|| BalanceError::UnknownId(id.to_owned()))?;
+        let before = if healthy {
+            node.state.down.fetch_and(!UNHEALTHY, Ordering::Relaxed)
+        } else {
+            node.state.down.fetch_or(UNHEALTHY, Ordering::Relaxed)
+        };
+        if (before & UNHEALTHY == 0) == healthy {
+            return Ok(());
+        }
+        if healthy && before == UNHEALTHY {
+            sh.start_slow(&node.state, sh.now());
+        }
+        sh.refresh(&snap, true);
+        Ok(())
+    }
+
+    /// The ids of the current backends, in list order.
+    pub fn ids(&self) -> Vec<String> {
+        self.shared.snap.load().nodes.iter().map(|n| n.id.clone()).collect()
+    }
+
+    /// How many backends there are.
+    pub fn len(&self) -> usize {
+        self.shared.snap.load().nodes.len()
+    }
+
+    /// Whether there are no backends.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// A snapshot of the counters, per backend and overall.
+    pub fn stats(&self) -> BalancerStats {
+        let sh = &*self.shared;
+        let snap = sh.snap.load();
+        let now = sh.now();
+        let backends = snap
+            .nodes
+            .iter()
+            .zip(&snap.weights)
+            .map(|(n, &w)| {
+                let st = &n.state;
+                let down = st.down.load(Ordering::Relaxed);
+                let in_flight = st.in_flight.load(Ordering::Relaxed);
+                let successes = st.successes.load(Ordering::Relaxed);
+                let failures = st.failures.load(Ordering::Relaxed);
+                let cancelled = st.cancelled.load(Ordering::Relaxed);
+                BackendStats {
+                    id: n.id.clone(),
+                    weight: w,
+                    effective_weight: w * sh.slow_factor(st, Some(now)),
+                    in_flight,
+                    requests: in_flight + successes + failures + cancelled,
+                    successes,
+                    failures,
+                    cancelled,
+                    health_score: st.score.load(Ordering::Relaxed),
+                    ejected: down & EJECTED != 0,
+                    healthy: down & UNHEALTHY == 0,
+                    times_ejected: st.times_ejected.load(Ordering::Relaxed),
+                    ejections: st.ejections.load(Ordering::Relaxed),
+                    latency_ewma: Duration::from_nanos(st.ewma_at(now, sh.cfg.decay_ns) as u64),
+                }
+            })
+            .collect();
+        BalancerStats {
+            backends,
+            available: snap.available.load(Ordering::Relaxed),
+            panic_picks: sh.panic_picks.load(Ordering::Relaxed),
+            ejections: sh.ejections.load(Ordering::Relaxed),
+        }
+    }
+}
+
+impl<T> Shared<T> {
+    #[inline]
+    pub(crate) fn now(&self) -> u64 {
+        nanos(self.clock.now())
+    }
+
+    #[inline]
+    fn slow_factor(&self, st: &BackendState, now: Option<u64>) -> f64 {
+        match (&self.cfg.slow_start, now) {
+            (Some(ss), Some(now)) => {
+                let since = st.slow_since.load(Ordering::Relaxed);
+                if since == NONE {
+                    1.0
+                } else {
+                    ss.factor(Duration::from_nanos(now.saturating_sub(since)))
+                }
+            }
+            _ => 1.0,
+        }
+    }
+
+    #[inline]
+    fn effective(&self, ctx: &Ctx<'_, T>, i: usize) -> f64 {
+        let w = ctx.snap.weights.get(i).copied().unwrap_or(0.0);
+        match (ctx.now, ctx.snap.nodes.get(i)) {
+            (Some(_), Some(n)) => w * self.slow_factor(&n.state, ctx.now),
+            _ => w,
+        }
+    }
+
+    pub(crate) fn start_slow(&self, st: &BackendState, now: u64) {
+        if self.cfg.slow_start.is_some() {
+            st.slow_since.store(now, Ordering::Relaxed);
+        }
+    }
+
+    fn round_robin(&self, ctx: &Ctx<'_, T>) -> Option<usize> {
+        let n = ctx.snap.nodes.len();
+        let start = self.rr.fetch_add(1, Ordering::Relaxed) % n;
+        (0..n).map(|k| (start + k) % n).find(|&i| ctx.ok(i))
+    }
+
+    fn smooth_wrr(&self, ctx: &Ctx<'_, T>) -> Option<usize> {
+        let mut cur = ctx.snap.wrr.lock();
+        let mut total = 0.0;
+        let mut best: Option<usize> = None;
+        let mut best_score = f64::NEG_INFINITY;
+        for (i, c) in cur.iter_mut().enumerate() {
+            if !ctx.ok(i) {
+                continue;
+            }
+            let w = self.effective(ctx, i);
+            *c += w;
+            total += w;
+            if *c > best_score {
+                best_score = *c;
+                best = Some(i);
+            }
+        }
+        if let Some(c) = best.and_then(|b| cur.get_mut(b)) {
+            *c -= total;
+        }
+        best
+    }
+
+    fn least_connections(&self, ctx: &Ctx<'_, T>) -> Option<usize> {
+        let mut best = None;
+        let mut best_load = f64::INFINITY;
+        let mut ties = 0u64;
+        for (i, node) in ctx.snap.nodes.iter().enumerate() {
+            if !ctx.ok(i) {
+                continue;
+            }
+            let load = (node.state.in_flight.load(Ordering::Relaxed) + 1) as f64
+                / self.effective(ctx, i);
+            if load < best_load {
+                best_load = load;
+                best = Some(i);
+                ties = 1;
+            } else if load == best_load {
+                // Reservoir sampling: the k-th tie replaces the choice with probability 1/k,
+                // so every tied backend is equally likely.
+                ties += 1;
+                if self.rng.next_u64() % ties == 0 {
+                    best = Some(i);
+                }
+            }
+        }
+        best
+    }
+
+    /// Weighted random by rejection: draw by configured weight (binary search over prefix
+    /// sums), accept with probability effective weight ÷ configured weight. Exact, and O(log n)
+    /// unless most of the weight is unavailable, when a linear pass takes over.
+    fn weighted_random(&self, ctx: &Ctx<'_, T>, by_score: bool) -> Option<usize> {
+        let snap = ctx.snap;
+        let n = snap.nodes.len();
+        for _ in 0..8 {
+            let r = self.rng.unit() * snap.total;
+            let i = snap.cum.partition_point(|&c| c <= r).min(n - 1);
+            if !ctx.ok(i) {
+                continue;
+            }
+            let accept = self.accept_share(ctx, i, by_score);
+            if accept >= 1.0 || self.rng.unit() < accept {
+                return Some(i);
+            }
+        }
+        let shares: f64 = (0..n)
+            .filter(|&i| ctx.ok(i))
+            .map(|i| self.share(ctx, i, by_score))
+            .sum();
+        if shares <= 0.0 {
+            // Every candidate has a zero score: pick uniformly among them.
+            let ok: Vec<usize> = (0..n).filter(|&i| ctx.ok(i)).collect();
+            return ok.get(self.rng.below(ok.len().max(1))).copied();
+        }
+        let mut r = self.rng.unit() * shares;
+        let mut last = None;
+        for i in (0..n).filter(|&i| ctx.ok(i)) {
+            let s = self.share(ctx, i, by_score);
+            last = Some(i);
+            if r < s {
+                return Some(i);
+            }
+            r -= s;
+        }
+        // Scores move under concurrent finishes between the two passes; the last candidate
+        // takes the remainder rather than failing the pick.
+        last
+    }
+
+    #[inline]
+    fn accept_share(&self, ctx: &Ctx<'_, T>, i: usize, by_score: bool) -> f64 {
+        let mut a = match (ctx.now, ctx.snap.nodes.get(i)) {
+            (Some(_), Some(n)) => self.slow_factor(&n.state, ctx.now),
+            _ => 1.0,
+        };
+        if by_score && let Some(n) = ctx.snap.nodes.get(i) {
+            a *= f64::from(n.state.score.load(Ordering::Relaxed)) / 100.0;
+        }
+        a
+    }
+
+    #[inline]
+    fn share(&self, ctx: &Ctx<'_, T>, i: usize, by_score: bool) -> f64 {
+        ctx.snap.weights.get(i).copied().unwrap_or(0.0) * self.accept_share(ctx, i, by_score)
+    }
+
+    #[inline]
+    fn p2c_cost(&self, ctx: &Ctx<'_, T>, i: usize, now: u64) -> f64 {
+        match ctx.snap.nodes.get(i) {
+            Some(n) => {
+                let st = &n.state;
+                let ewma = st.ewma_at(now, self.cfg.decay_ns);
+                let inflight = st.in_flight.load(Ordering::Relaxed) as f64;
+                ewma * (inflight + 1.0) / self.effective(ctx, i)
+            }
+            None => f64::INFINITY,
+        }
+    }
+
+    fn p2c(&self, ctx: &Ctx<'_, T>) -> Option<usize> {
+        let n = ctx.snap.nodes.len();
+        let now = ctx.now.unwrap_or_else(|| self.now());
+        if n == 1 {
+            return ctx.ok(0).then_some(0);
+        }
+        for _ in 0..4 {
+            let a = self.rng.below(n);
+            let b = (a + 1 + self.rng.below(n - 1)) % n;
+            match (ctx.ok(a), ctx.ok(b)) {
+                (true, true) => {
+                    let (ca, cb) = (self.p2c_cost(ctx, a, now), self.p2c_cost(ctx, b, now));
+                    return Some(if cb < ca { b } else { a });
+                }
+                (true, false) => return Some(a),
+                (false, true) => return Some(b),
+                (false, false) => {}
+            }
+        }
+        (0..n)
+            .filter(|&i| ctx.ok(i))
+            .map(|i| (i, self.p2c_cost(ctx, i, now)))
+            .min_by(|x, y| x.1.total_cmp(&y.1))
+            .map(|(i, _)| i)
+    }
+
+    fn consistent(&self, ctx: &Ctx<'_, T>, hash: u64) -> Option<usize> {
+        let table = ctx.snap.table.as_ref()?;
+        let (i, pos) = table.lookup(hash);
+        if ctx.ok(i) {
+            return Some(i);
+        }
+        // Walk on from the key's position: on a ring, the next point clockwise; in Maglev,
+        // the next slot. Both spread an unavailable backend's keys over the others.
+        (1..table.len())
+            .map(|step| table.at(pos + step))
+            .find(|&j| ctx.ok(j))
+    }
+
+    /// Brings the snapshot's timed state up to date: ends ejections, score cooldowns and
+    /// slow-start ramps that are due, recounts available backends, and sets the next deadline.
+    /// From the pick path (`wait == false`) it gives way to a refresh already running.
+    pub(crate) fn refresh(&self, snap: &Snapshot<T>, wait: bool) {
+        let _g = if wait {
+            self.refresher.lock()
+        } else {
+            match self.refresher.try_lock() {
+                Some(g) => g,
+                None => return,
+            }
+        };
+        self.refresh_locked(snap, self.now());
+    }
+
+    fn refresh_locked(&self, snap: &Snapshot<T>, now: u64) {
+        let mut available = 0;
+        let mut next = NONE;
+        for node in &snap.nodes {
+            let st = &node.state;
+            let down = st.down.load(Ordering::Relaxed);
+            if down & EJECTED != 0 {
+                let until = st.ejected_until.load(Ordering::Relaxed);
+                if now >= until {
+                    st.down.fetch_and(!EJECTED, Ordering::Relaxed);
+                    st.returned_at.store(now, Ordering::Relaxed);
+                    st.consecutive_failures.store(0, Ordering::Relaxed);
+                    if down == EJECTED {
+                        self.start_slow(st, now);
+                    }
+                } else {
+                    next = next.min(until);
+                }
+            }
+            if down & LOW_SCORE != 0 {
+                let at = st.score_recover_at.load(Ordering::Relaxed);
+                if now >= at {
+                    st.score.store(self.cfg.score_threshold, Ordering::Relaxed);
+                    st.down.fetch_and(!LOW_SCORE, Ordering::Relaxed);
+                } else {
+                    next = next.min(at);
+                }
+            }
+            let since = st.slow_since.load(Ordering::Relaxed);
+            if since != NONE {
+                match &self.cfg.slow_start {
+                    Some(ss) => {
+                        let end = since.saturating_add(nanos(ss.window));
+                        if now >= end {
+                            st.slow_since.store(NONE, Ordering::Relaxed);
+                        } else {
+                            next = next.min(end);
+                        }
+                    }
+                    None => st.slow_since.store(NONE, Ordering::Relaxed),
+                }
+            }
+            if st.is_up() {
+                available += 1;
+            }
+        }
+        snap.available.store(available, Ordering::Relaxed);
+        snap.deadline.store(next, Ordering::Relaxed);
+    }
+
+    /// Ejects `state` if the ejection cap allows; called when a rule trips.
+    pub(crate) fn try_eject(&self, state: &Arc<CachePadded<BackendState>>, od: &OutlierDetection) {
+        let _g = self.refresher.lock();
+        let now = self.now();
+        let snap = self.snap.load();
+        // A backend removed from the list is not ejected from anything.
+        if !snap.nodes.iter().any(|n| Arc::ptr_eq(&n.state, state)) {
+            return;
+        }
+        if state.down.load(Ordering::Relaxed) & EJECTED != 0 {
+            return;
+        }
+        let n = snap.nodes.len();
+        let ejected = snap
+            .nodes
+            .iter()
+            .filter(|n| {
+                n.state.down.load(Ordering::Relaxed) & EJECTED != 0
+                    && n.state.ejected_until.load(Ordering::Relaxed) > now
+            })
+            .count();
+        if ejected > 0 && (ejected + 1) as f64 * 100.0 > od.max_ejection_percent * n as f64 {
+            return;
+        }
+        let returned = state.returned_at.load(Ordering::Relaxed);
+        if returned != NONE && now.saturating_sub(returned) >= nanos(od.max_ejection_time) {
+            state.times_ejected.store(0, Ordering::Relaxed);
+        }
+        let times = state
+            .times_ejected
+            .fetch_add(1, Ordering::Relaxed)
+            .saturating_add(1);
+        let dur = od
+            .base_ejection_time
+            .saturating_mul(times)
+            .min(od.max_ejection_time);
+        state
+            .ejected_until
+            .store(now.saturating_add(nanos(dur)), Ordering::Relaxed);
+        state.down.fetch_or(EJECTED, Ordering::Relaxed);
+        state.consecutive_failures.store(0, Ordering::Relaxed);
+        state.window_total.store(0, Ordering::Relaxed);
+        state.window_failures.store(0, Ordering::Relaxed);
+        state.slow_since.store(NONE, Ordering::Relaxed);
+        state.ejections.fetch_add(1, Ordering::Relaxed);
+        self.ejections.fetch_add(1, Ordering::Relaxed);
+        self.refresh_locked(&snap, now);
+    }
+
+    /// A backend's score fell below the threshold: skip it for the cooldown.
+    pub(crate) fn score_dropped(&self, state: &Arc<CachePadded<BackendState>>) {
+        let now = self.now();
+        state.score_recover_at.store(
+            now.saturating_add(self.cfg.score_cooldown_ns),
+            Ordering::Relaxed,
+        );
+        state.down.fetch_or(LOW_SCORE, Ordering::Relaxed);
+        self.refresh(&self.snap.load(), true);
+    }
+}
