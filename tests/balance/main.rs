@@ -4,6 +4,8 @@ mod concurrency;
 mod errors;
 mod hashing;
 mod health;
+mod sim;
+mod sim_tests;
 mod strategies;
 
 use perfkit::balance::{Backend, Balancer, BalancerBuilder, Pick};
