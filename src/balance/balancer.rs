@@ -594,7 +594,7 @@ impl<T> Balancer<T> {
         Ok(())
     }
 
-    /// Marks a backend healthy or not (what `HealthChecker` calls). An
+    /// Marks a backend healthy or not (what [`HealthChecker`](super::HealthChecker) calls). An
     /// unhealthy backend is skipped, except in panic mode.
     pub fn set_healthy(&self, id: &str, healthy: bool) -> Result<(), BalanceError> {
         let sh = &*self.shared;

@@ -14,6 +14,8 @@
 //! - [`Balancer::set_backends`] and [`Balancer::set_weight`] swap the backend list atomically
 //!   (`arc-swap`): the pick path takes no lock, and backends that stay (matched by id) keep
 //!   their counters and health.
+//! - [`HealthChecker`] runs a user probe (an async fn) per backend at an interval, with a
+//!   timeout, jitter, and healthy / unhealthy thresholds in a row, and marks the balancer.
 //!
 //! Time comes from a [`crate::clock::Clock`] and randomness from a seeded generator, so every
 //! time-based rule is tested with [`crate::clock::ManualClock`] and runs replay exactly.
@@ -50,6 +52,7 @@ mod balancer;
 mod config;
 mod error;
 mod hash;
+mod health;
 mod pick;
 mod rng;
 mod state;
@@ -60,6 +63,7 @@ pub use balancer::{Backend, Balancer, BalancerBuilder};
 pub use config::{OutlierDetection, SlowStart};
 pub use error::BalanceError;
 pub use hash::HashRing;
+pub use health::{HealthChecker, HealthCheckerBuilder};
 pub use pick::Pick;
 pub use stats::{BackendStats, BalancerStats};
 pub use strategy::Strategy;

@@ -1,5 +1,6 @@
 //! Integration tests for `perfkit::balance`.
 
+mod active;
 mod concurrency;
 mod errors;
 mod hashing;
