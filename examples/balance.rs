@@ -29,7 +29,10 @@ fn main() -> Result<(), perfkit::balance::BalanceError> {
         pick.success(Duration::from_millis(latency));
     }
     for b in lb.stats().backends {
-        println!("{:>2}: {:>4} requests, latency estimate {:?}", b.id, b.requests, b.latency_ewma);
+        println!(
+            "{:>2}: {:>4} requests, latency estimate {:?}",
+            b.id, b.requests, b.latency_ewma
+        );
     }
 
     let secs = std::env::args()

@@ -463,7 +463,10 @@ impl<T> Balancer<T> {
         backends: impl IntoIterator<Item = Backend<T>>,
         strategy: Strategy,
     ) -> Result<Self, BalanceError> {
-        Self::builder().backends(backends).strategy(strategy).build()
+        Self::builder()
+            .backends(backends)
+            .strategy(strategy)
+            .build()
     }
 
     /// A builder with every setting at its default.
@@ -561,7 +564,13 @@ impl<T> Balancer<T> {
             .iter()
             .map(|n| (n.id.clone(), Arc::clone(&n.state)))
             .collect();
-        let snap = build_snapshot(&sh.cfg, backends.into_iter().collect(), &states, sh.now(), true)?;
+        let snap = build_snapshot(
+            &sh.cfg,
+            backends.into_iter().collect(),
+            &states,
+            sh.now(),
+            true,
+        )?;
         sh.snap.store(Arc::new(snap));
         sh.refresh(&sh.snap.load(), true);
         Ok(())
@@ -621,7 +630,13 @@ impl<T> Balancer<T> {
 
     /// The ids of the current backends, in list order.
     pub fn ids(&self) -> Vec<String> {
-        self.shared.snap.load().nodes.iter().map(|n| n.id.clone()).collect()
+        self.shared
+            .snap
+            .load()
+            .nodes
+            .iter()
+            .map(|n| n.id.clone())
+            .collect()
     }
 
     /// How many backends there are.
@@ -746,12 +761,13 @@ impl<T> Shared<T> {
         let mut best = None;
         let mut best_load = f64::INFINITY;
         let mut ties = 0u64;
+        let mut rng = self.rng.local();
         for (i, node) in ctx.snap.nodes.iter().enumerate() {
             if !ctx.ok(i) {
                 continue;
             }
-            let load = (node.state.in_flight.load(Ordering::Relaxed) + 1) as f64
-                / self.effective(ctx, i);
+            let load =
+                (node.state.in_flight.load(Ordering::Relaxed) + 1) as f64 / self.effective(ctx, i);
             if load < best_load {
                 best_load = load;
                 best = Some(i);
@@ -760,7 +776,7 @@ impl<T> Shared<T> {
                 // Reservoir sampling: the k-th tie replaces the choice with probability 1/k,
                 // so every tied backend is equally likely.
                 ties += 1;
-                if self.rng.next_u64() % ties == 0 {
+                if rng.next_u64() % ties == 0 {
                     best = Some(i);
                 }
             }
@@ -774,14 +790,15 @@ impl<T> Shared<T> {
     fn weighted_random(&self, ctx: &Ctx<'_, T>, by_score: bool) -> Option<usize> {
         let snap = ctx.snap;
         let n = snap.nodes.len();
+        let mut rng = self.rng.local();
         for _ in 0..8 {
-            let r = self.rng.unit() * snap.total;
+            let r = rng.unit() * snap.total;
             let i = snap.cum.partition_point(|&c| c <= r).min(n - 1);
             if !ctx.ok(i) {
                 continue;
             }
             let accept = self.accept_share(ctx, i, by_score);
-            if accept >= 1.0 || self.rng.unit() < accept {
+            if accept >= 1.0 || rng.unit() < accept {
                 return Some(i);
             }
         }
@@ -792,9 +809,9 @@ impl<T> Shared<T> {
         if shares <= 0.0 {
             // Every candidate has a zero score: pick uniformly among them.
             let ok: Vec<usize> = (0..n).filter(|&i| ctx.ok(i)).collect();
-            return ok.get(self.rng.below(ok.len().max(1))).copied();
+            return ok.get(rng.below(ok.len().max(1))).copied();
         }
-        let mut r = self.rng.unit() * shares;
+        let mut r = rng.unit() * shares;
         let mut last = None;
         for i in (0..n).filter(|&i| ctx.ok(i)) {
             let s = self.share(ctx, i, by_score);
@@ -845,9 +862,10 @@ impl<T> Shared<T> {
         if n == 1 {
             return ctx.ok(0).then_some(0);
         }
+        let mut rng = self.rng.local();
         for _ in 0..4 {
-            let a = self.rng.below(n);
-            let b = (a + 1 + self.rng.below(n - 1)) % n;
+            let a = rng.below(n);
+            let b = (a + 1 + rng.below(n - 1)) % n;
             match (ctx.ok(a), ctx.ok(b)) {
                 (true, true) => {
                     let (ca, cb) = (self.p2c_cost(ctx, a, now), self.p2c_cost(ctx, b, now));

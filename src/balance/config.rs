@@ -184,7 +184,10 @@ impl SlowStart {
             return Err(invalid("slow_start.aggression", "must be finite and > 0"));
         }
         if !(self.min_weight_percent > 0.0 && self.min_weight_percent <= 100.0) {
-            return Err(invalid("slow_start.min_weight_percent", "must be in (0, 100]"));
+            return Err(invalid(
+                "slow_start.min_weight_percent",
+                "must be in (0, 100]",
+            ));
         }
         Ok(())
     }

@@ -129,7 +129,9 @@ impl Table {
             Table::Ring(points) => points
                 .get(pos % points.len().max(1))
                 .map_or(0, |&(_, i)| i as usize),
-            Table::Maglev(slots) => slots.get(pos % slots.len().max(1)).map_or(0, |&i| i as usize),
+            Table::Maglev(slots) => slots
+                .get(pos % slots.len().max(1))
+                .map_or(0, |&i| i as usize),
         }
     }
 
@@ -146,7 +148,8 @@ fn build_ring(vnodes: u32, ids: &[&str], weights: &[f64]) -> Table {
     let mut points = Vec::new();
     for (i, (id, w)) in ids.iter().zip(weights).enumerate() {
         // Capped so one huge weight cannot make the ring unbounded.
-        let count = ((f64::from(vnodes) * w / mean).round() as u64).clamp(1, u64::from(vnodes) * 64);
+        let count =
+            ((f64::from(vnodes) * w / mean).round() as u64).clamp(1, u64::from(vnodes) * 64);
         for replica in 0..count {
             points.push((hash_id(id, replica), i as u32));
         }
@@ -160,7 +163,10 @@ fn build_maglev(m: u32, ids: &[&str], weights: &[f64]) -> Table {
     let m64 = u64::from(m);
     let n = ids.len();
     let max_w = weights.iter().copied().fold(0.0_f64, f64::max);
-    let offsets: Vec<u64> = ids.iter().map(|id| hash_id(id, 0x6d61_676c) % m64).collect();
+    let offsets: Vec<u64> = ids
+        .iter()
+        .map(|id| hash_id(id, 0x6d61_676c) % m64)
+        .collect();
     let skips: Vec<u64> = ids
         .iter()
         .map(|id| hash_id(id, 0x736b_6970) % (m64 - 1) + 1)

@@ -134,7 +134,10 @@ impl<T> HealthCheckerBuilder<T> {
             return Err(invalid("jitter", "must be in [0, 1)"));
         }
         if self.healthy_threshold == 0 || self.unhealthy_threshold == 0 {
-            return Err(invalid("healthy_threshold / unhealthy_threshold", "must be at least 1"));
+            return Err(invalid(
+                "healthy_threshold / unhealthy_threshold",
+                "must be at least 1",
+            ));
         }
         Ok(HealthChecker {
             lb: self.lb,
@@ -211,7 +214,7 @@ impl<T> HealthChecker<T> {
     {
         loop {
             self.check_once(&probe).await;
-            let spread = (self.rng.unit() * 2.0 - 1.0) * self.jitter;
+            let spread = (self.rng.local().unit() * 2.0 - 1.0) * self.jitter;
             tokio::time::sleep(self.interval.mul_f64(1.0 + spread)).await;
         }
     }

@@ -108,12 +108,10 @@ impl BackendState {
             if new == old {
                 return (old, new);
             }
-            match self.score.compare_exchange_weak(
-                old,
-                new,
-                Ordering::Relaxed,
-                Ordering::Relaxed,
-            ) {
+            match self
+                .score
+                .compare_exchange_weak(old, new, Ordering::Relaxed, Ordering::Relaxed)
+            {
                 Ok(_) => return (old, new),
                 Err(cur) => old = cur,
             }

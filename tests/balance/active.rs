@@ -11,7 +11,10 @@ fn healthy(lb: &perfkit::balance::Balancer<usize>) -> Vec<bool> {
 
 #[tokio::test(start_paused = true)]
 async fn thresholds_in_a_row() {
-    let lb = crate::builder(3).strategy(Strategy::RoundRobin).build().unwrap();
+    let lb = crate::builder(3)
+        .strategy(Strategy::RoundRobin)
+        .build()
+        .unwrap();
     let mut hc = HealthChecker::builder(&lb)
         .unhealthy_threshold(3)
         .healthy_threshold(2)
@@ -25,7 +28,11 @@ async fn thresholds_in_a_row() {
     };
     hc.check_once(&probe).await;
     hc.check_once(&probe).await;
-    assert_eq!(healthy(&lb), [true, true, true], "not before the 3rd failure");
+    assert_eq!(
+        healthy(&lb),
+        [true, true, true],
+        "not before the 3rd failure"
+    );
     hc.check_once(&probe).await;
     assert_eq!(healthy(&lb), [true, false, true]);
     for _ in 0..30 {
@@ -33,7 +40,11 @@ async fn thresholds_in_a_row() {
     }
     b1_up.store(true, Ordering::Relaxed);
     hc.check_once(&probe).await;
-    assert_eq!(healthy(&lb), [true, false, true], "not before the 2nd success");
+    assert_eq!(
+        healthy(&lb),
+        [true, false, true],
+        "not before the 2nd success"
+    );
     hc.check_once(&probe).await;
     assert_eq!(healthy(&lb), [true, true, true]);
 }

@@ -50,7 +50,10 @@ fn concurrent_picks_keep_counts_exact() {
 
 #[test]
 fn concurrent_updates_while_picking() {
-    let lb = crate::builder(4).strategy(Strategy::P2cPeakEwma).build().unwrap();
+    let lb = crate::builder(4)
+        .strategy(Strategy::P2cPeakEwma)
+        .build()
+        .unwrap();
     std::thread::scope(|s| {
         for _ in 0..2 {
             let lb = lb.clone();

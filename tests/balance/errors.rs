@@ -1,9 +1,15 @@
-use perfkit::balance::{Backend, BalanceError, Balancer, HashRing, OutlierDetection, SlowStart, Strategy};
+use perfkit::balance::{
+    Backend, BalanceError, Balancer, HashRing, OutlierDetection, SlowStart, Strategy,
+};
 use std::time::Duration;
 
 #[test]
 fn no_backends_is_a_typed_error() {
-    for s in [Strategy::RoundRobin, Strategy::P2cPeakEwma, Strategy::ConsistentHash] {
+    for s in [
+        Strategy::RoundRobin,
+        Strategy::P2cPeakEwma,
+        Strategy::ConsistentHash,
+    ] {
         let lb: Balancer<u8> = Balancer::new([], s).unwrap();
         assert_eq!(lb.pick().unwrap_err(), BalanceError::NoBackends);
         assert_eq!(lb.pick_by_key("k").unwrap_err(), BalanceError::NoBackends);
@@ -14,10 +20,13 @@ fn no_backends_is_a_typed_error() {
 #[test]
 fn bad_weights_are_rejected_and_nothing_changes() {
     for w in [0.0, -1.0, f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
-        let err = Balancer::new([Backend::new("a", 1).weight(w)], Strategy::WeightedRandom)
-            .unwrap_err();
+        let err =
+            Balancer::new([Backend::new("a", 1).weight(w)], Strategy::WeightedRandom).unwrap_err();
         assert!(matches!(err, BalanceError::InvalidWeight { .. }), "{w}");
-        let lb = crate::builder(2).strategy(Strategy::WeightedRandom).build().unwrap();
+        let lb = crate::builder(2)
+            .strategy(Strategy::WeightedRandom)
+            .build()
+            .unwrap();
         assert!(lb.set_backends([Backend::new("x", 9).weight(w)]).is_err());
         assert!(lb.set_weight("b0", w).is_err());
         assert_eq!(lb.ids(), ["b0", "b1"]);
@@ -26,12 +35,21 @@ fn bad_weights_are_rejected_and_nothing_changes() {
 
 #[test]
 fn duplicate_and_unknown_ids() {
-    let err = Balancer::new([Backend::new("a", 1), Backend::new("a", 2)], Strategy::RoundRobin)
-        .unwrap_err();
+    let err = Balancer::new(
+        [Backend::new("a", 1), Backend::new("a", 2)],
+        Strategy::RoundRobin,
+    )
+    .unwrap_err();
     assert_eq!(err, BalanceError::DuplicateId("a".into()));
     let lb = crate::builder(1).build().unwrap();
-    assert_eq!(lb.set_weight("zz", 1.0).unwrap_err(), BalanceError::UnknownId("zz".into()));
-    assert_eq!(lb.set_healthy("zz", false).unwrap_err(), BalanceError::UnknownId("zz".into()));
+    assert_eq!(
+        lb.set_weight("zz", 1.0).unwrap_err(),
+        BalanceError::UnknownId("zz".into())
+    );
+    assert_eq!(
+        lb.set_healthy("zz", false).unwrap_err(),
+        BalanceError::UnknownId("zz".into())
+    );
 }
 
 #[test]
@@ -44,7 +62,8 @@ fn bad_settings_are_typed_errors() {
         Balancer::builder().hash_ring(HashRing::Ring { vnodes: 0 }),
         Balancer::builder().hash_ring(HashRing::Maglev { table_size: 65_536 }),
         Balancer::builder().hash_ring(HashRing::Maglev { table_size: 0 }),
-        Balancer::builder().outlier_detection(OutlierDetection::new().failure_rate_threshold(f64::NAN)),
+        Balancer::builder()
+            .outlier_detection(OutlierDetection::new().failure_rate_threshold(f64::NAN)),
         Balancer::builder().outlier_detection(OutlierDetection::new().window(Duration::ZERO)),
         Balancer::builder().outlier_detection(
             OutlierDetection::new()
@@ -54,11 +73,15 @@ fn bad_settings_are_typed_errors() {
         Balancer::builder().outlier_detection(OutlierDetection::new().max_ejection_percent(101.0)),
         Balancer::builder().slow_start(SlowStart::new(Duration::ZERO)),
         Balancer::builder().slow_start(SlowStart::new(Duration::from_secs(1)).aggression(f64::NAN)),
-        Balancer::builder().slow_start(SlowStart::new(Duration::from_secs(1)).min_weight_percent(0.0)),
+        Balancer::builder()
+            .slow_start(SlowStart::new(Duration::from_secs(1)).min_weight_percent(0.0)),
     ];
     for b in cases {
         let dbg = format!("{b:?}");
-        assert!(matches!(b.build(), Err(BalanceError::InvalidConfig { .. })), "{dbg}");
+        assert!(
+            matches!(b.build(), Err(BalanceError::InvalidConfig { .. })),
+            "{dbg}"
+        );
     }
 }
 

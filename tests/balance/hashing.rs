@@ -36,7 +36,10 @@ fn check_disruption(ring: HashRing) {
     let after_add = owners(&lb(&ids(n + 1), ring));
     let f = moved(&before, &after_add);
     let ideal = 1.0 / (n + 1) as f64;
-    assert!(f > ideal * 0.6 && f < ideal * 1.6, "{ring:?}: add moved {f}, ideal {ideal}");
+    assert!(
+        f > ideal * 0.6 && f < ideal * 1.6,
+        "{ring:?}: add moved {f}, ideal {ideal}"
+    );
     let new_id = format!("10.0.0.{n}:80");
     let between_old = before
         .iter()
@@ -45,7 +48,10 @@ fn check_disruption(ring: HashRing) {
         .count() as f64
         / before.len() as f64;
     if matches!(ring, HashRing::Ring { .. }) {
-        assert_eq!(between_old, 0.0, "on a ring, keys move only to the new backend");
+        assert_eq!(
+            between_old, 0.0,
+            "on a ring, keys move only to the new backend"
+        );
     } else {
         // Maglev trades a little extra churn for its even shares.
         assert!(between_old < 0.03, "{between_old}");
@@ -56,7 +62,10 @@ fn check_disruption(ring: HashRing) {
     let after_remove = owners(&lb(&fewer, ring));
     let f = moved(&before, &after_remove);
     let ideal = 1.0 / n as f64;
-    assert!(f > ideal * 0.6 && f < ideal * 1.6, "{ring:?}: remove moved {f}, ideal {ideal}");
+    assert!(
+        f > ideal * 0.6 && f < ideal * 1.6,
+        "{ring:?}: remove moved {f}, ideal {ideal}"
+    );
     if matches!(ring, HashRing::Ring { .. }) {
         // ...exactly, on a ring (Maglev may shuffle a few slots more).
         for (x, y) in before.iter().zip(&after_remove) {

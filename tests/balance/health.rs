@@ -116,7 +116,10 @@ fn failure_rate_over_a_window_ejects() {
         } else {
             p.success(Duration::ZERO);
         }
-        assert!(finished_on_0 <= 20, "not ejected within the minimum request count");
+        assert!(
+            finished_on_0 <= 20,
+            "not ejected within the minimum request count"
+        );
     }
     assert_eq!(finished_on_0, 20);
 }

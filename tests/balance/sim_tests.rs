@@ -16,7 +16,12 @@ fn slow_backend_p2c_tail_halves_round_robin_and_matches_tower() {
     let rr = sim::run(&s, Contender::PlainRoundRobin);
     let ours = sim::run(&s, Contender::Ours(Strategy::P2cPeakEwma));
     let tower = sim::run(&s, Contender::TowerP2c);
-    assert!(ours.p99 * 2 <= rr.p99, "ours {:?} vs round robin {:?}", ours.p99, rr.p99);
+    assert!(
+        ours.p99 * 2 <= rr.p99,
+        "ours {:?} vs round robin {:?}",
+        ours.p99,
+        rr.p99
+    );
     // Virtual time moves in 1 ms steps: allow one step.
     assert!(
         ours.p99 <= tower.p99 + std::time::Duration::from_millis(1),
@@ -40,7 +45,11 @@ fn weights_are_honoured_within_two_percent() {
         let o = sim::run(&s, Contender::Ours(strategy));
         for (b, share) in s.backends.iter().zip(&o.shares) {
             let want = b.weight / total;
-            assert!((share - want).abs() / want < tolerance, "{strategy:?}: {:?}", o.shares);
+            assert!(
+                (share - want).abs() / want < tolerance,
+                "{strategy:?}: {:?}",
+                o.shares
+            );
         }
     }
 }
@@ -52,7 +61,12 @@ fn failing_backend_is_ejected_and_errors_drop() {
     for strategy in [Strategy::WeightedRoundRobin, Strategy::LeastConnections] {
         let o = sim::run(&s, Contender::Ours(strategy));
         assert!(o.ejections >= 1, "{strategy:?}");
-        assert!(o.error_rate < rr.error_rate / 2.0, "{strategy:?}: {} vs {}", o.error_rate, rr.error_rate);
+        assert!(
+            o.error_rate < rr.error_rate / 2.0,
+            "{strategy:?}: {} vs {}",
+            o.error_rate,
+            rr.error_rate
+        );
     }
 }
 
@@ -70,7 +84,10 @@ fn runs_replay_exactly() {
     let s = scenario(1);
     for c in [Contender::Ours(Strategy::P2cPeakEwma), Contender::TowerP2c] {
         let (a, b) = (sim::run(&s, c), sim::run(&s, c));
-        assert_eq!((a.p50, a.p99, a.p999, a.requests), (b.p50, b.p99, b.p999, b.requests));
+        assert_eq!(
+            (a.p50, a.p99, a.p999, a.requests),
+            (b.p50, b.p99, b.p999, b.requests)
+        );
         assert_eq!(a.shares, b.shares);
     }
 }

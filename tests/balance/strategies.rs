@@ -93,7 +93,10 @@ fn seeded_runs_replay_exactly() {
 
 #[test]
 fn least_connections_follows_in_flight_counts() {
-    let lb = builder(3).strategy(Strategy::LeastConnections).build().unwrap();
+    let lb = builder(3)
+        .strategy(Strategy::LeastConnections)
+        .build()
+        .unwrap();
     // Three picks in flight land on three different backends.
     let p1 = lb.pick().unwrap();
     let p2 = lb.pick().unwrap();
@@ -109,12 +112,18 @@ fn least_connections_follows_in_flight_counts() {
     let stats = lb.stats();
     assert_eq!(stats.backends.iter().map(|b| b.in_flight).sum::<u64>(), 3);
     drop((p1, p3, p4));
-    assert_eq!(lb.stats().backends.iter().map(|b| b.in_flight).sum::<u64>(), 0);
+    assert_eq!(
+        lb.stats().backends.iter().map(|b| b.in_flight).sum::<u64>(),
+        0
+    );
 }
 
 #[test]
 fn least_connections_breaks_ties_at_random() {
-    let lb = builder(4).strategy(Strategy::LeastConnections).build().unwrap();
+    let lb = builder(4)
+        .strategy(Strategy::LeastConnections)
+        .build()
+        .unwrap();
     let mut counts = [0usize; 4];
     for _ in 0..4000 {
         counts[ok(lb.pick().unwrap())] += 1;
@@ -165,7 +174,10 @@ fn p2c_honours_weights() {
     // the split the weights ask for.
     let held: Vec<_> = (0..50).map(|_| lb.pick().unwrap()).collect();
     let on_a = held.iter().filter(|p| ***p == 0).count();
-    assert!((38..=42).contains(&on_a), "{on_a} of 50 on the weight-4 backend");
+    assert!(
+        (38..=42).contains(&on_a),
+        "{on_a} of 50 on the weight-4 backend"
+    );
 }
 
 #[test]
@@ -205,7 +217,11 @@ fn health_score_skips_failing_backend_and_recovers() {
 
 #[test]
 fn health_score_is_clamped() {
-    let lb = builder(1).strategy(Strategy::HealthScore).panic_threshold(100.0).build().unwrap();
+    let lb = builder(1)
+        .strategy(Strategy::HealthScore)
+        .panic_threshold(100.0)
+        .build()
+        .unwrap();
     for _ in 0..10 {
         lb.pick().unwrap().failure();
     }
@@ -245,11 +261,20 @@ fn set_backends_keeps_counters_of_those_that_stay() {
     .unwrap();
     let s = lb.stats();
     assert_eq!(s.backends.len(), 3);
-    assert_eq!((s.backends[0].id.as_str(), s.backends[0].successes), ("b0", 2));
+    assert_eq!(
+        (s.backends[0].id.as_str(), s.backends[0].successes),
+        ("b0", 2)
+    );
     assert_eq!(s.backends[0].in_flight, 1);
     assert_eq!(s.backends[0].weight, 2.0);
-    assert_eq!((s.backends[1].id.as_str(), s.backends[1].successes), ("b2", 2));
-    assert_eq!((s.backends[2].id.as_str(), s.backends[2].successes), ("b9", 0));
+    assert_eq!(
+        (s.backends[1].id.as_str(), s.backends[1].successes),
+        ("b2", 2)
+    );
+    assert_eq!(
+        (s.backends[2].id.as_str(), s.backends[2].successes),
+        ("b9", 0)
+    );
     held.success(Duration::ZERO);
     assert_eq!(lb.stats().backends[0].in_flight, 0);
     assert_eq!(lb.stats().backends[0].successes, 3);
@@ -261,7 +286,10 @@ fn set_backends_keeps_counters_of_those_that_stay() {
 
 #[test]
 fn set_weight_changes_shares() {
-    let lb = builder(2).strategy(Strategy::WeightedRoundRobin).build().unwrap();
+    let lb = builder(2)
+        .strategy(Strategy::WeightedRoundRobin)
+        .build()
+        .unwrap();
     lb.set_weight("b1", 3.0).unwrap();
     let mut counts = [0usize; 2];
     for _ in 0..400 {

@@ -326,7 +326,11 @@ impl World {
             let idx = ((lat.len() as f64 * p) as usize).min(lat.len().saturating_sub(1));
             Duration::from_micros(lat.get(idx).copied().unwrap_or(0).into())
         };
-        let served: Vec<u64> = self.served.iter().map(|s| s.load(Ordering::Relaxed)).collect();
+        let served: Vec<u64> = self
+            .served
+            .iter()
+            .map(|s| s.load(Ordering::Relaxed))
+            .collect();
         let total: u64 = served.iter().sum();
         let errors = self.errors.load(Ordering::Relaxed);
         Outcome {
@@ -336,7 +340,10 @@ impl World {
             p99: q(0.99),
             p999: q(0.999),
             error_rate: errors as f64 / total.max(1) as f64,
-            shares: served.iter().map(|&s| s as f64 / total.max(1) as f64).collect(),
+            shares: served
+                .iter()
+                .map(|&s| s as f64 / total.max(1) as f64)
+                .collect(),
             ejections,
         }
     }
@@ -400,7 +407,10 @@ async fn run_async(s: &Scenario, contender: Contender) -> Outcome {
                 tower::balance::p2c::Balance::from_rng(ewma, SimRng::new(s.seed ^ 0x7043));
             for t in times {
                 tokio::time::sleep_until(world.start + t).await;
-                let ready = balance.ready().await.expect("simulated backends are always ready");
+                let ready = balance
+                    .ready()
+                    .await
+                    .expect("simulated backends are always ready");
                 let fut = ready.call(());
                 tasks.spawn(async move {
                     // The backend records the outcome; a P2C error here is impossible (the
@@ -510,10 +520,16 @@ pub fn table(s: &Scenario, outcomes: &[Outcome]) -> String {
         s.duration.as_secs(),
         s.seed
     );
-    out.push_str("| balancer | p50 ms | p99 ms | p99.9 ms | errors | ejections | share per backend % |\n");
+    out.push_str(
+        "| balancer | p50 ms | p99 ms | p99.9 ms | errors | ejections | share per backend % |\n",
+    );
     out.push_str("|---|---:|---:|---:|---:|---:|---|\n");
     for o in outcomes {
-        let shares: Vec<String> = o.shares.iter().map(|s| format!("{:.1}", s * 100.0)).collect();
+        let shares: Vec<String> = o
+            .shares
+            .iter()
+            .map(|s| format!("{:.1}", s * 100.0))
+            .collect();
         out.push_str(&format!(
             "| {} | {} | {} | {} | {:.2} % | {} | {} |\n",
             o.contender,
