@@ -15,7 +15,7 @@ use super::error::{BalanceError, invalid};
 use super::hash::{HashRing, Table, hash_of, is_prime};
 use super::pick::Pick;
 use super::rng::Rng;
-use super::state::{BackendState, EJECTED, LOW_SCORE, NONE, UNHEALTHY};
+use super::state::{BackendState, EJECTED, NONE, UNHEALTHY};
 use super::stats::{BackendStats, BalancerStats};
 use super::strategy::Strategy;
 use crate::clock::{Clock, MonotonicClock};
@@ -77,13 +77,13 @@ pub(crate) struct Node<T> {
 
 pub(crate) struct Snapshot<T> {
     pub(crate) nodes: Vec<Arc<Node<T>>>,
-    weights: Vec<f64>,
+    pub(crate) weights: Vec<f64>,
     /// Prefix sums of `weights`, for weighted random by binary search.
-    cum: Vec<f64>,
-    total: f64,
-    table: Option<Table>,
+    pub(crate) cum: Vec<f64>,
+    pub(crate) total: f64,
+    pub(crate) table: Option<Table>,
     /// Smooth WRR's current scores; reset when the list changes.
-    wrr: Mutex<Vec<f64>>,
+    pub(crate) wrr: Mutex<Vec<f64>>,
     pub(crate) available: AtomicUsize,
     /// The earliest time (ns) something timed changes (an ejection or a score cooldown ends,
     /// a slow-start ramp ends); `NONE` when nothing is pending, so steady-state picks of the
@@ -107,11 +107,11 @@ pub(crate) struct Config {
 pub(crate) struct Shared<T> {
     pub(crate) cfg: Config,
     pub(crate) clock: Arc<dyn Clock>,
-    rng: Rng,
-    rr: CachePadded<AtomicUsize>,
+    pub(crate) rng: Rng,
+    pub(crate) rr: CachePadded<AtomicUsize>,
     pub(crate) snap: ArcSwap<Snapshot<T>>,
     writer: Mutex<()>,
-    refresher: Mutex<()>,
+    pub(crate) refresher: Mutex<()>,
     panic_picks: CachePadded<AtomicU64>,
     pub(crate) ejections: AtomicU64,
 }
@@ -444,15 +444,15 @@ fn snapshot_of<T>(cfg: &Config, nodes: Vec<Arc<Node<T>>>, weights: Vec<f64>) -> 
 
 /// What one pick knows: the snapshot, the time (when something timed is pending) and
 /// whether the balancer is in panic mode.
-struct Ctx<'s, T> {
-    snap: &'s Snapshot<T>,
-    now: Option<u64>,
-    panic: bool,
+pub(crate) struct Ctx<'s, T> {
+    pub(crate) snap: &'s Snapshot<T>,
+    pub(crate) now: Option<u64>,
+    pub(crate) panic: bool,
 }
 
 impl<T> Ctx<'_, T> {
     #[inline]
-    fn ok(&self, i: usize) -> bool {
+    pub(crate) fn ok(&self, i: usize) -> bool {
         self.panic || self.snap.nodes.get(i).is_some_and(|n| n.state.is_up())
     }
 }
@@ -544,7 +544,7 @@ impl<T> Balancer<T> {
         let node = chosen
             .and_then(|i| snap.nodes.get(i))
             .ok_or(BalanceError::AllUnavailable { backends: n })?;
-        node.state.in_flight.fetch_add(1, Ordering::Relaxed);
+        node.state.started.fetch_add(1, Ordering::Relaxed);
         Ok(Pick::new(sh, Arc::clone(node)))
     }
 
@@ -661,10 +661,13 @@ impl<T> Balancer<T> {
             .map(|(n, &w)| {
                 let st = &n.state;
                 let down = st.down.load(Ordering::Relaxed);
-                let in_flight = st.in_flight.load(Ordering::Relaxed);
                 let successes = st.successes.load(Ordering::Relaxed);
                 let failures = st.failures.load(Ordering::Relaxed);
                 let cancelled = st.cancelled.load(Ordering::Relaxed);
+                let in_flight = st
+                    .started
+                    .load(Ordering::Relaxed)
+                    .saturating_sub(successes + failures + cancelled);
                 BackendStats {
                     id: n.id.clone(),
                     weight: w,
@@ -699,7 +702,7 @@ impl<T> Shared<T> {
     }
 
     #[inline]
-    fn slow_factor(&self, st: &BackendState, now: Option<u64>) -> f64 {
+    pub(crate) fn slow_factor(&self, st: &BackendState, now: Option<u64>) -> f64 {
         match (&self.cfg.slow_start, now) {
             (Some(ss), Some(now)) => {
                 let since = st.slow_since.load(Ordering::Relaxed);
@@ -714,7 +717,7 @@ impl<T> Shared<T> {
     }
 
     #[inline]
-    fn effective(&self, ctx: &Ctx<'_, T>, i: usize) -> f64 {
+    pub(crate) fn effective(&self, ctx: &Ctx<'_, T>, i: usize) -> f64 {
         let w = ctx.snap.weights.get(i).copied().unwrap_or(0.0);
         match (ctx.now, ctx.snap.nodes.get(i)) {
             (Some(_), Some(n)) => w * self.slow_factor(&n.state, ctx.now),
@@ -726,298 +729,5 @@ impl<T> Shared<T> {
         if self.cfg.slow_start.is_some() {
             st.slow_since.store(now, Ordering::Relaxed);
         }
-    }
-
-    fn round_robin(&self, ctx: &Ctx<'_, T>) -> Option<usize> {
-        let n = ctx.snap.nodes.len();
-        let start = self.rr.fetch_add(1, Ordering::Relaxed) % n;
-        (0..n).map(|k| (start + k) % n).find(|&i| ctx.ok(i))
-    }
-
-    fn smooth_wrr(&self, ctx: &Ctx<'_, T>) -> Option<usize> {
-        let mut cur = ctx.snap.wrr.lock();
-        let mut total = 0.0;
-        let mut best: Option<usize> = None;
-        let mut best_score = f64::NEG_INFINITY;
-        for (i, c) in cur.iter_mut().enumerate() {
-            if !ctx.ok(i) {
-                continue;
-            }
-            let w = self.effective(ctx, i);
-            *c += w;
-            total += w;
-            if *c > best_score {
-                best_score = *c;
-                best = Some(i);
-            }
-        }
-        if let Some(c) = best.and_then(|b| cur.get_mut(b)) {
-            *c -= total;
-        }
-        best
-    }
-
-    fn least_connections(&self, ctx: &Ctx<'_, T>) -> Option<usize> {
-        let mut best = None;
-        let mut best_load = f64::INFINITY;
-        let mut ties = 0u64;
-        let mut rng = self.rng.local();
-        for (i, node) in ctx.snap.nodes.iter().enumerate() {
-            if !ctx.ok(i) {
-                continue;
-            }
-            let load =
-                (node.state.in_flight.load(Ordering::Relaxed) + 1) as f64 / self.effective(ctx, i);
-            if load < best_load {
-                best_load = load;
-                best = Some(i);
-                ties = 1;
-            } else if load == best_load {
-                // Reservoir sampling: the k-th tie replaces the choice with probability 1/k,
-                // so every tied backend is equally likely.
-                ties += 1;
-                if rng.next_u64() % ties == 0 {
-                    best = Some(i);
-                }
-            }
-        }
-        best
-    }
-
-    /// Weighted random by rejection: draw by configured weight (binary search over prefix
-    /// sums), accept with probability effective weight ÷ configured weight. Exact, and O(log n)
-    /// unless most of the weight is unavailable, when a linear pass takes over.
-    fn weighted_random(&self, ctx: &Ctx<'_, T>, by_score: bool) -> Option<usize> {
-        let snap = ctx.snap;
-        let n = snap.nodes.len();
-        let mut rng = self.rng.local();
-        for _ in 0..8 {
-            let r = rng.unit() * snap.total;
-            let i = snap.cum.partition_point(|&c| c <= r).min(n - 1);
-            if !ctx.ok(i) {
-                continue;
-            }
-            let accept = self.accept_share(ctx, i, by_score);
-            if accept >= 1.0 || rng.unit() < accept {
-                return Some(i);
-            }
-        }
-        let shares: f64 = (0..n)
-            .filter(|&i| ctx.ok(i))
-            .map(|i| self.share(ctx, i, by_score))
-            .sum();
-        if shares <= 0.0 {
-            // Every candidate has a zero score: pick uniformly among them.
-            let ok: Vec<usize> = (0..n).filter(|&i| ctx.ok(i)).collect();
-            return ok.get(rng.below(ok.len().max(1))).copied();
-        }
-        let mut r = rng.unit() * shares;
-        let mut last = None;
-        for i in (0..n).filter(|&i| ctx.ok(i)) {
-            let s = self.share(ctx, i, by_score);
-            last = Some(i);
-            if r < s {
-                return Some(i);
-            }
-            r -= s;
-        }
-        // Scores move under concurrent finishes between the two passes; the last candidate
-        // takes the remainder rather than failing the pick.
-        last
-    }
-
-    #[inline]
-    fn accept_share(&self, ctx: &Ctx<'_, T>, i: usize, by_score: bool) -> f64 {
-        let mut a = match (ctx.now, ctx.snap.nodes.get(i)) {
-            (Some(_), Some(n)) => self.slow_factor(&n.state, ctx.now),
-            _ => 1.0,
-        };
-        if by_score && let Some(n) = ctx.snap.nodes.get(i) {
-            a *= f64::from(n.state.score.load(Ordering::Relaxed)) / 100.0;
-        }
-        a
-    }
-
-    #[inline]
-    fn share(&self, ctx: &Ctx<'_, T>, i: usize, by_score: bool) -> f64 {
-        ctx.snap.weights.get(i).copied().unwrap_or(0.0) * self.accept_share(ctx, i, by_score)
-    }
-
-    #[inline]
-    fn p2c_cost(&self, ctx: &Ctx<'_, T>, i: usize, now: u64) -> f64 {
-        match ctx.snap.nodes.get(i) {
-            Some(n) => {
-                let st = &n.state;
-                let ewma = st.ewma_at(now, self.cfg.decay_ns);
-                let inflight = st.in_flight.load(Ordering::Relaxed) as f64;
-                ewma * (inflight + 1.0) / self.effective(ctx, i)
-            }
-            None => f64::INFINITY,
-        }
-    }
-
-    fn p2c(&self, ctx: &Ctx<'_, T>) -> Option<usize> {
-        let n = ctx.snap.nodes.len();
-        let now = ctx.now.unwrap_or_else(|| self.now());
-        if n == 1 {
-            return ctx.ok(0).then_some(0);
-        }
-        let mut rng = self.rng.local();
-        for _ in 0..4 {
-            let a = rng.below(n);
-            let b = (a + 1 + rng.below(n - 1)) % n;
-            match (ctx.ok(a), ctx.ok(b)) {
-                (true, true) => {
-                    let (ca, cb) = (self.p2c_cost(ctx, a, now), self.p2c_cost(ctx, b, now));
-                    return Some(if cb < ca { b } else { a });
-                }
-                (true, false) => return Some(a),
-                (false, true) => return Some(b),
-                (false, false) => {}
-            }
-        }
-        (0..n)
-            .filter(|&i| ctx.ok(i))
-            .map(|i| (i, self.p2c_cost(ctx, i, now)))
-            .min_by(|x, y| x.1.total_cmp(&y.1))
-            .map(|(i, _)| i)
-    }
-
-    fn consistent(&self, ctx: &Ctx<'_, T>, hash: u64) -> Option<usize> {
-        let table = ctx.snap.table.as_ref()?;
-        let (i, pos) = table.lookup(hash);
-        if ctx.ok(i) {
-            return Some(i);
-        }
-        // Walk on from the key's position: on a ring, the next point clockwise; in Maglev,
-        // the next slot. Both spread an unavailable backend's keys over the others.
-        (1..table.len())
-            .map(|step| table.at(pos + step))
-            .find(|&j| ctx.ok(j))
-    }
-
-    /// Brings the snapshot's timed state up to date: ends ejections, score cooldowns and
-    /// slow-start ramps that are due, recounts available backends, and sets the next deadline.
-    /// From the pick path (`wait == false`) it gives way to a refresh already running.
-    pub(crate) fn refresh(&self, snap: &Snapshot<T>, wait: bool) {
-        let _g = if wait {
-            self.refresher.lock()
-        } else {
-            match self.refresher.try_lock() {
-                Some(g) => g,
-                None => return,
-            }
-        };
-        self.refresh_locked(snap, self.now());
-    }
-
-    fn refresh_locked(&self, snap: &Snapshot<T>, now: u64) {
-        let mut available = 0;
-        let mut next = NONE;
-        for node in &snap.nodes {
-            let st = &node.state;
-            let down = st.down.load(Ordering::Relaxed);
-            if down & EJECTED != 0 {
-                let until = st.ejected_until.load(Ordering::Relaxed);
-                if now >= until {
-                    st.down.fetch_and(!EJECTED, Ordering::Relaxed);
-                    st.returned_at.store(now, Ordering::Relaxed);
-                    st.consecutive_failures.store(0, Ordering::Relaxed);
-                    if down == EJECTED {
-                        self.start_slow(st, now);
-                    }
-                } else {
-                    next = next.min(until);
-                }
-            }
-            if down & LOW_SCORE != 0 {
-                let at = st.score_recover_at.load(Ordering::Relaxed);
-                if now >= at {
-                    st.score.store(self.cfg.score_threshold, Ordering::Relaxed);
-                    st.down.fetch_and(!LOW_SCORE, Ordering::Relaxed);
-                } else {
-                    next = next.min(at);
-                }
-            }
-            let since = st.slow_since.load(Ordering::Relaxed);
-            if since != NONE {
-                match &self.cfg.slow_start {
-                    Some(ss) => {
-                        let end = since.saturating_add(nanos(ss.window));
-                        if now >= end {
-                            st.slow_since.store(NONE, Ordering::Relaxed);
-                        } else {
-                            next = next.min(end);
-                        }
-                    }
-                    None => st.slow_since.store(NONE, Ordering::Relaxed),
-                }
-            }
-            if st.is_up() {
-                available += 1;
-            }
-        }
-        snap.available.store(available, Ordering::Relaxed);
-        snap.deadline.store(next, Ordering::Relaxed);
-    }
-
-    /// Ejects `state` if the ejection cap allows; called when a rule trips.
-    pub(crate) fn try_eject(&self, state: &Arc<CachePadded<BackendState>>, od: &OutlierDetection) {
-        let _g = self.refresher.lock();
-        let now = self.now();
-        let snap = self.snap.load();
-        // A backend removed from the list is not ejected from anything.
-        if !snap.nodes.iter().any(|n| Arc::ptr_eq(&n.state, state)) {
-            return;
-        }
-        if state.down.load(Ordering::Relaxed) & EJECTED != 0 {
-            return;
-        }
-        let n = snap.nodes.len();
-        let ejected = snap
-            .nodes
-            .iter()
-            .filter(|n| {
-                n.state.down.load(Ordering::Relaxed) & EJECTED != 0
-                    && n.state.ejected_until.load(Ordering::Relaxed) > now
-            })
-            .count();
-        if ejected > 0 && (ejected + 1) as f64 * 100.0 > od.max_ejection_percent * n as f64 {
-            return;
-        }
-        let returned = state.returned_at.load(Ordering::Relaxed);
-        if returned != NONE && now.saturating_sub(returned) >= nanos(od.max_ejection_time) {
-            state.times_ejected.store(0, Ordering::Relaxed);
-        }
-        let times = state
-            .times_ejected
-            .fetch_add(1, Ordering::Relaxed)
-            .saturating_add(1);
-        let dur = od
-            .base_ejection_time
-            .saturating_mul(times)
-            .min(od.max_ejection_time);
-        state
-            .ejected_until
-            .store(now.saturating_add(nanos(dur)), Ordering::Relaxed);
-        state.down.fetch_or(EJECTED, Ordering::Relaxed);
-        state.consecutive_failures.store(0, Ordering::Relaxed);
-        state.window_total.store(0, Ordering::Relaxed);
-        state.window_failures.store(0, Ordering::Relaxed);
-        state.slow_since.store(NONE, Ordering::Relaxed);
-        state.ejections.fetch_add(1, Ordering::Relaxed);
-        self.ejections.fetch_add(1, Ordering::Relaxed);
-        self.refresh_locked(&snap, now);
-    }
-
-    /// A backend's score fell below the threshold: skip it for the cooldown.
-    pub(crate) fn score_dropped(&self, state: &Arc<CachePadded<BackendState>>) {
-        let now = self.now();
-        state.score_recover_at.store(
-            now.saturating_add(self.cfg.score_cooldown_ns),
-            Ordering::Relaxed,
-        );
-        state.down.fetch_or(LOW_SCORE, Ordering::Relaxed);
-        self.refresh(&self.snap.load(), true);
     }
 }

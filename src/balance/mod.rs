@@ -55,9 +55,11 @@ mod hash;
 mod health;
 mod pick;
 mod rng;
+mod select;
 mod state;
 mod stats;
 mod strategy;
+mod timed;
 
 pub use balancer::{Backend, Balancer, BalancerBuilder};
 pub use config::{OutlierDetection, SlowStart};

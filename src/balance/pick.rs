@@ -73,7 +73,6 @@ impl<'a, T> Pick<'a, T> {
         self.done = true;
         let sh = self.shared;
         let st = &self.node.state;
-        st.in_flight.fetch_sub(1, Ordering::Relaxed);
         st.successes.fetch_add(1, Ordering::Relaxed);
         if st.consecutive_failures.load(Ordering::Relaxed) != 0 {
             st.consecutive_failures.store(0, Ordering::Relaxed);
@@ -105,7 +104,6 @@ impl<'a, T> Pick<'a, T> {
         self.done = true;
         let sh = self.shared;
         let st = &self.node.state;
-        st.in_flight.fetch_sub(1, Ordering::Relaxed);
         st.failures.fetch_add(1, Ordering::Relaxed);
         let consecutive = st
             .consecutive_failures
@@ -163,7 +161,6 @@ impl<T> Drop for Pick<'_, T> {
     fn drop(&mut self) {
         if !self.done {
             let st = &self.node.state;
-            st.in_flight.fetch_sub(1, Ordering::Relaxed);
             st.cancelled.fetch_add(1, Ordering::Relaxed);
         }
     }

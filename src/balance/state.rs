@@ -15,7 +15,9 @@ pub(crate) const MAX_SCORE: u32 = 100;
 #[derive(Debug)]
 pub(crate) struct BackendState {
     pub(crate) down: AtomicU32,
-    pub(crate) in_flight: AtomicU64,
+    /// Picks ever made; in flight is this minus the three outcomes, so a pick and its finish
+    /// each touch one counter.
+    pub(crate) started: AtomicU64,
     pub(crate) successes: AtomicU64,
     pub(crate) failures: AtomicU64,
     pub(crate) cancelled: AtomicU64,
@@ -39,7 +41,7 @@ impl BackendState {
     pub(crate) fn new(default_rtt_ns: f64, now: u64) -> Self {
         Self {
             down: AtomicU32::new(0),
-            in_flight: AtomicU64::new(0),
+            started: AtomicU64::new(0),
             successes: AtomicU64::new(0),
             failures: AtomicU64::new(0),
             cancelled: AtomicU64::new(0),
@@ -57,6 +59,16 @@ impl BackendState {
             returned_at: AtomicU64::new(NONE),
             slow_since: AtomicU64::new(NONE),
         }
+    }
+
+    /// Picks not yet finished. The outcomes are read before `started`, which is bumped first,
+    /// so the difference never goes below zero.
+    #[inline]
+    pub(crate) fn in_flight(&self) -> u64 {
+        let done = self.successes.load(Ordering::Relaxed)
+            + self.failures.load(Ordering::Relaxed)
+            + self.cancelled.load(Ordering::Relaxed);
+        self.started.load(Ordering::Relaxed).saturating_sub(done)
     }
 
     #[inline]

@@ -3,6 +3,8 @@
 
 use crate::section::Section;
 
+#[cfg(feature = "balance")]
+mod balance;
 mod metrics;
 #[cfg(feature = "resilience")]
 mod resilience;
@@ -15,6 +17,8 @@ pub fn all() -> Vec<Box<dyn Section>> {
     sections.push(Box::new(metrics::Metrics));
     #[cfg(feature = "resilience")]
     sections.push(Box::new(resilience::Resilience));
+    #[cfg(feature = "balance")]
+    sections.push(Box::new(balance::Balance));
     sections.push(Box::new(resources::Resources));
     sections
 }
