@@ -541,11 +541,13 @@ impl<T> Balancer<T> {
                 sh.consistent(&ctx, h)
             }
         };
-        let node = chosen
-            .and_then(|i| snap.nodes.get(i))
+        let idx = chosen
+            .filter(|&i| i < n)
             .ok_or(BalanceError::AllUnavailable { backends: n })?;
-        node.state.started.fetch_add(1, Ordering::Relaxed);
-        Ok(Pick::new(sh, Arc::clone(node)))
+        if let Some(node) = snap.nodes.get(idx) {
+            node.state.started.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok(Pick::new(sh, snap, idx))
     }
 
     /// Replaces the backend list. Backends whose id was already there keep their counters,

@@ -5,7 +5,9 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use super::balancer::{Node, Shared, nanos};
+use arc_swap::Guard;
+
+use super::balancer::{Node, Shared, Snapshot, nanos};
 use super::state::MAX_SCORE;
 use super::strategy::Strategy;
 
@@ -32,13 +34,16 @@ use super::strategy::Strategy;
 #[must_use = "a pick counts as in flight until success() or failure(); dropping it cancels"]
 pub struct Pick<'a, T> {
     shared: &'a Shared<T>,
-    node: Arc<Node<T>>,
+    // The snapshot the backend was picked from, held through arc-swap's guard (a debt slot,
+    // no reference-count traffic in the common case); `idx` is valid in it.
+    snap: Guard<Arc<Snapshot<T>>>,
+    idx: usize,
     done: bool,
 }
 
 impl<T> std::fmt::Debug for Pick<'_, T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Pick").field("id", &self.node.id).finish()
+        f.debug_struct("Pick").field("id", &self.node().id).finish()
     }
 }
 
@@ -47,23 +52,29 @@ impl<T> Deref for Pick<'_, T> {
 
     #[inline]
     fn deref(&self) -> &T {
-        &self.node.value
+        &self.node().value
     }
 }
 
 impl<'a, T> Pick<'a, T> {
     #[inline]
-    pub(crate) fn new(shared: &'a Shared<T>, node: Arc<Node<T>>) -> Self {
+    pub(crate) fn new(shared: &'a Shared<T>, snap: Guard<Arc<Snapshot<T>>>, idx: usize) -> Self {
         Self {
             shared,
-            node,
+            snap,
+            idx,
             done: false,
         }
     }
 
+    #[inline]
+    fn node(&self) -> &Node<T> {
+        &self.snap.nodes[self.idx]
+    }
+
     /// The picked backend's id.
     pub fn id(&self) -> &str {
-        &self.node.id
+        &self.node().id
     }
 
     /// The request succeeded after `latency` (fed to the P2C latency estimate; a `Duration`
@@ -72,7 +83,7 @@ impl<'a, T> Pick<'a, T> {
     pub fn success(mut self, latency: Duration) {
         self.done = true;
         let sh = self.shared;
-        let st = &self.node.state;
+        let st = &self.node().state;
         st.successes.fetch_add(1, Ordering::Relaxed);
         if st.consecutive_failures.load(Ordering::Relaxed) != 0 {
             st.consecutive_failures.store(0, Ordering::Relaxed);
@@ -103,7 +114,7 @@ impl<'a, T> Pick<'a, T> {
     pub fn failure(mut self) {
         self.done = true;
         let sh = self.shared;
-        let st = &self.node.state;
+        let st = &self.node().state;
         st.failures.fetch_add(1, Ordering::Relaxed);
         let consecutive = st
             .consecutive_failures
@@ -112,7 +123,7 @@ impl<'a, T> Pick<'a, T> {
         let (old, new) = st.add_score(-20);
         let threshold = sh.cfg.score_threshold;
         if sh.cfg.strategy == Strategy::HealthScore && old >= threshold && new < threshold {
-            sh.score_dropped(&self.node.state);
+            sh.score_dropped(&self.node().state);
         }
         let now = sh.now();
         if sh.cfg.strategy == Strategy::P2cPeakEwma {
@@ -121,7 +132,7 @@ impl<'a, T> Pick<'a, T> {
         }
         if let Some(od) = &sh.cfg.outlier {
             if od.consecutive_failures > 0 && consecutive >= od.consecutive_failures {
-                sh.try_eject(&self.node.state, od);
+                sh.try_eject(&self.node().state, od);
             } else if od.failure_rate_minimum_requests > 0 {
                 self.window(now, true);
             }
@@ -132,7 +143,7 @@ impl<'a, T> Pick<'a, T> {
     fn window(&self, now: u64, failed: bool) {
         let sh = self.shared;
         let Some(od) = &sh.cfg.outlier else { return };
-        let st = &self.node.state;
+        let st = &self.node().state;
         let start = st.window_start.load(Ordering::Relaxed);
         if now.saturating_sub(start) >= nanos(od.window)
             && st
@@ -151,7 +162,7 @@ impl<'a, T> Pick<'a, T> {
         if total >= od.failure_rate_minimum_requests
             && f64::from(failures) * 100.0 >= od.failure_rate_threshold * f64::from(total)
         {
-            sh.try_eject(&self.node.state, od);
+            sh.try_eject(&self.node().state, od);
         }
     }
 }
@@ -160,7 +171,7 @@ impl<T> Drop for Pick<'_, T> {
     #[inline]
     fn drop(&mut self) {
         if !self.done {
-            let st = &self.node.state;
+            let st = &self.node().state;
             st.cancelled.fetch_add(1, Ordering::Relaxed);
         }
     }

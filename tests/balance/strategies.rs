@@ -297,3 +297,37 @@ fn set_weight_changes_shares() {
     }
     assert_eq!(counts, [100, 300]);
 }
+
+#[test]
+fn pick_and_balancer_are_send_and_sync() {
+    fn send<T: Send>() {}
+    fn sync<T: Sync>() {}
+    send::<perfkit::balance::Pick<'static, String>>();
+    send::<Balancer<String>>();
+    sync::<Balancer<String>>();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pick_can_cross_an_await_on_another_thread() {
+    let lb = std::sync::Arc::new(
+        crate::builder(3)
+            .strategy(Strategy::P2cPeakEwma)
+            .build()
+            .unwrap(),
+    );
+    let mut tasks = Vec::new();
+    for _ in 0..64 {
+        let lb = std::sync::Arc::clone(&lb);
+        tasks.push(tokio::spawn(async move {
+            let p = lb.pick().unwrap();
+            tokio::task::yield_now().await;
+            p.success(Duration::from_millis(1));
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let s = lb.stats();
+    assert_eq!(s.backends.iter().map(|b| b.successes).sum::<u64>(), 64);
+    assert_eq!(s.backends.iter().map(|b| b.in_flight).sum::<u64>(), 0);
+}
