@@ -49,13 +49,17 @@
 //! `RateLimitLayer`, `RetryLayer`, `BulkheadLayer`, `AdaptiveLimitLayer`) that composes with
 //! `ServiceBuilder` and honours `poll_ready` backpressure.
 //!
-//! Still to come in this module: `register_metrics`.
+//! With the `metrics` feature, each primitive's `register_metrics(&registry, prefix)` exposes
+//! its stats as series read when the registry renders, so the call path pays nothing for
+//! them; the registry holds no strong reference, and a dropped primitive's series go with it.
 #![forbid(unsafe_code)]
 
 mod adaptive;
 mod breaker;
 mod bulkhead;
 mod error;
+#[cfg(feature = "metrics")]
+mod export;
 mod rate;
 mod retry;
 
@@ -76,9 +80,9 @@ pub use error::ResilienceError;
 #[cfg(feature = "tower")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
 pub use layers::{
-    AdaptiveLimitLayer, AdaptiveLimitService, BulkheadLayer, BulkheadService, CircuitBreakerLayer,
-    CircuitBreakerService, LayerError, RateLimitLayer, RateLimitService, ResponseFuture,
-    RetryLayer, RetryService,
+    AdaptiveLimitLayer, AdaptiveLimitService, BulkheadFuture, BulkheadLayer, BulkheadService,
+    CircuitBreakerFuture, CircuitBreakerLayer, CircuitBreakerService, LayerError, RateLimitFuture,
+    RateLimitLayer, RateLimitService, ResponseFuture, RetryFuture, RetryLayer, RetryService,
 };
 pub use rate::{
     CoarseClock, DEFAULT_MAX_KEYS, InsufficientCapacity, KeyedRateLimiter, KeyedRateLimiterBuilder,

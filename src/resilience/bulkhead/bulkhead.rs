@@ -146,6 +146,19 @@ impl Bulkhead {
         }
     }
 
+    /// A free slot now, or `None` with nothing counted: the first step of a caller that
+    /// goes on to [`acquire_owned`](Self::acquire_owned) when this fails, so a contended
+    /// call is counted once (by the acquire), not as a rejection and then a wait.
+    #[cfg(feature = "tower")]
+    #[inline]
+    pub(crate) fn try_acquire_owned_quietly(&self) -> Option<OwnedBulkheadPermit> {
+        self.inner.capacity.follow();
+        self.inner
+            .capacity
+            .try_take()
+            .then(|| OwnedBulkheadPermit::new(Arc::clone(&self.inner), self.admit()))
+    }
+
     /// [`acquire`](Self::acquire), with a permit that owns a handle to the bulkhead.
     pub async fn acquire_owned(&self) -> Result<OwnedBulkheadPermit, BulkheadError> {
         let in_flight = self.take().await?;
@@ -275,5 +288,67 @@ impl Drop for Place<'_> {
         if !self.left {
             Counters::bump(&self.counters.cancelled);
         }
+    }
+}
+
+#[cfg(feature = "metrics")]
+impl Bulkhead {
+    /// Exposes [`stats`](Self::stats) in `registry`, read at each render:
+    ///
+    /// - gauges `{prefix}_limit`, `{prefix}_in_use`, `{prefix}_waiting`, `{prefix}_max_in_use`;
+    /// - `{prefix}_calls_total{outcome="accepted"|"rejected"|"queue_full"|"timed_out"|"cancelled"}`.
+    ///
+    /// The registry holds no strong reference: the series disappear with the last clone of
+    /// the bulkhead.
+    ///
+    /// ```
+    /// use perfkit::metrics::Registry;
+    /// use perfkit::resilience::Bulkhead;
+    ///
+    /// let registry = Registry::new();
+    /// let bulkhead = Bulkhead::new(2)?;
+    /// bulkhead.register_metrics(&registry, "search_bulkhead")?;
+    /// let _held = bulkhead.try_acquire()?;
+    ///
+    /// let text = registry.render_prometheus();
+    /// assert!(text.contains("search_bulkhead_in_use 1"));
+    /// assert!(text.contains("search_bulkhead_calls_total{outcome=\"accepted\"} 1"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn register_metrics(
+        &self,
+        registry: &crate::metrics::Registry,
+        prefix: &str,
+    ) -> Result<(), crate::metrics::MetricsError> {
+        fn stats(inner: &Arc<Inner>) -> BulkheadStats {
+            Bulkhead {
+                inner: Arc::clone(inner),
+            }
+            .stats()
+        }
+
+        let export = crate::resilience::export::Exporter::new(registry, prefix, &self.inner)?;
+        let gauges: [crate::resilience::export::Field<BulkheadStats, usize>; 4] = [
+            ("limit", |s| s.limit),
+            ("in_use", |s| s.in_use),
+            ("waiting", |s| s.waiting),
+            ("max_in_use", |s| s.max_in_use),
+        ];
+        for (name, read) in gauges {
+            export.gauge(name, &[], move |i| read(&stats(i)) as f64)?;
+        }
+        let outcomes: [crate::resilience::export::Field<BulkheadStats, u64>; 5] = [
+            ("accepted", |s| s.accepted),
+            ("rejected", |s| s.rejected),
+            ("queue_full", |s| s.queue_full),
+            ("timed_out", |s| s.timed_out),
+            ("cancelled", |s| s.cancelled),
+        ];
+        for (outcome, read) in outcomes {
+            export.counter("calls_total", &[("outcome", outcome)], move |i| {
+                read(&stats(i))
+            })?;
+        }
+        Ok(())
     }
 }

@@ -153,11 +153,7 @@ impl<P> Retry<P> {
         Fut: Future<Output = Result<T, E>>,
         Q: RetryPredicate<E>,
     {
-        if let Some(budget) = &self.budget {
-            budget.deposit();
-        }
-        // Read only when a time limit exists: a clock read is most of a healthy run's cost.
-        let start = self.max_elapsed.map(|_| tokio::time::Instant::now());
+        let start = self.begin();
         let error = match op().await {
             Ok(v) => return Ok(v),
             Err(e) => e,
@@ -167,6 +163,33 @@ impl<P> Retry<P> {
         // the first attempt succeeds. One allocation per failed first attempt is nothing next
         // to the sleep that follows it.
         Box::pin(self.retry_loop(op, predicate, start, error)).await
+    }
+
+    /// What every run does before its first attempt: one deposit in the budget, and the
+    /// start time when a time limit exists (a clock read is most of a healthy run's cost).
+    #[inline]
+    pub(crate) fn begin(&self) -> Option<tokio::time::Instant> {
+        if let Some(budget) = &self.budget {
+            budget.deposit();
+        }
+        self.max_elapsed.map(|_| tokio::time::Instant::now())
+    }
+
+    /// Everything after a failed first attempt that started at `start` (from
+    /// [`begin`](Self::begin)), under the policy's own predicate.
+    #[cfg(feature = "tower")]
+    pub(crate) async fn resume<T, E, F, Fut>(
+        &self,
+        op: F,
+        start: Option<tokio::time::Instant>,
+        error: E,
+    ) -> Result<T, RetryError<E>>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+        P: RetryPredicate<E>,
+    {
+        self.retry_loop(op, &self.predicate, start, error).await
     }
 
     /// Everything after the first failure, out of line so the healthy path stays small.
@@ -377,5 +400,51 @@ impl<P> RetryBuilder<P> {
                 counters: Counters::default(),
             }),
         })
+    }
+}
+
+#[cfg(feature = "metrics")]
+impl<P> Retry<P> {
+    /// Exposes [`stats`](Self::stats) in `registry`, read at each render:
+    /// `{prefix}_retries_total`, `{prefix}_recovered_total` and
+    /// `{prefix}_gave_up_total{reason="attempts_exhausted"|"budget_exhausted"|"elapsed_exceeded"|"not_retryable"}`;
+    /// with a budget, also its series under `{prefix}_budget` (see
+    /// [`RetryBudget::register_metrics`]). Clones of a policy share one set of counts; the
+    /// series disappear with the last clone.
+    ///
+    /// ```
+    /// use perfkit::metrics::Registry;
+    /// use perfkit::resilience::Retry;
+    /// use std::time::Duration;
+    ///
+    /// let registry = Registry::new();
+    /// let retry = Retry::constant(Duration::ZERO).max_attempts(3).build()?;
+    /// retry.register_metrics(&registry, "inventory_retry")?;
+    /// assert!(registry.render_prometheus().contains("inventory_retry_retries_total 0"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn register_metrics(
+        &self,
+        registry: &crate::metrics::Registry,
+        prefix: &str,
+    ) -> Result<(), crate::metrics::MetricsError> {
+        let export = crate::resilience::export::Exporter::new(registry, prefix, &self.shared)?;
+        export.counter("retries_total", &[], |s| s.counters.snapshot().retries)?;
+        export.counter("recovered_total", &[], |s| s.counters.snapshot().recovered)?;
+        let reasons: [crate::resilience::export::Field<RetryStats, u64>; 4] = [
+            ("attempts_exhausted", |s| s.attempts_exhausted),
+            ("budget_exhausted", |s| s.budget_refusals),
+            ("elapsed_exceeded", |s| s.elapsed_exceeded),
+            ("not_retryable", |s| s.not_retryable),
+        ];
+        for (reason, read) in reasons {
+            export.counter("gave_up_total", &[("reason", reason)], move |s| {
+                read(&s.counters.snapshot())
+            })?;
+        }
+        if let Some(budget) = &self.budget {
+            budget.register_metrics(registry, &format!("{prefix}_budget"))?;
+        }
+        Ok(())
     }
 }
