@@ -703,6 +703,10 @@ impl<T> Shared<T> {
         nanos(self.clock.now())
     }
 
+    pub(crate) fn panic_picks(&self) -> u64 {
+        self.panic_picks.load(Ordering::Relaxed)
+    }
+
     #[inline]
     pub(crate) fn slow_factor(&self, st: &BackendState, now: Option<u64>) -> f64 {
         match (&self.cfg.slow_start, now) {

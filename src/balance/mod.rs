@@ -16,6 +16,8 @@
 //!   their counters and health.
 //! - [`HealthChecker`] runs a user probe (an async fn) per backend at an interval, with a
 //!   timeout, jitter, and healthy / unhealthy thresholds in a row, and marks the balancer.
+//! - With the `metrics` feature, `Balancer::register_metrics` exports the counters (per
+//!   backend and overall) to a `metrics::Registry`, read at render time.
 //!
 //! Time comes from a [`crate::clock::Clock`] and randomness from a seeded generator, so every
 //! time-based rule is tested with [`crate::clock::ManualClock`] and runs replay exactly.
@@ -53,6 +55,8 @@ mod config;
 mod error;
 mod hash;
 mod health;
+#[cfg(feature = "metrics")]
+mod metrics;
 mod pick;
 mod rng;
 mod select;

@@ -4,6 +4,8 @@ mod active;
 mod concurrency;
 mod errors;
 mod hashing;
+#[cfg(feature = "metrics")]
+mod metrics;
 mod health;
 mod sim;
 mod sim_tests;
