@@ -38,7 +38,7 @@ impl<T> Shared<T> {
     pub(crate) fn least_connections(&self, ctx: &Ctx<'_, T>) -> Option<usize> {
         let mut best = None;
         let mut best_load = f64::INFINITY;
-        let mut ties = 0u64;
+        let mut ties = 0usize;
         let mut rng = self.rng.local();
         for (i, node) in ctx.snap.nodes.iter().enumerate() {
             if !ctx.ok(i) {
@@ -53,7 +53,7 @@ impl<T> Shared<T> {
                 // Reservoir sampling: the k-th tie replaces the choice with probability 1/k,
                 // so every tied backend is equally likely.
                 ties += 1;
-                if rng.next_u64().is_multiple_of(ties) {
+                if rng.below(ties) == 0 {
                     best = Some(i);
                 }
             }

@@ -4,9 +4,9 @@ mod active;
 mod concurrency;
 mod errors;
 mod hashing;
+mod health;
 #[cfg(feature = "metrics")]
 mod metrics;
-mod health;
 mod sim;
 mod sim_tests;
 mod strategies;

@@ -150,8 +150,8 @@ pub fn scenarios(secs: u64) -> Vec<Scenario> {
             ..base.clone()
         },
         Scenario {
-            name: "flash crowd (3x arrivals for 10 % of the run)",
-            flash: Some((at(0.45), at(0.55), 3.0)),
+            name: "flash crowd (1.8x arrivals, to 90 % of capacity, for 10 % of the run)",
+            flash: Some((at(0.45), at(0.55), 1.8)),
             ..base
         },
     ]
