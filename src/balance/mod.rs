@@ -51,6 +51,7 @@
 #![forbid(unsafe_code)]
 
 mod balancer;
+mod builder;
 mod config;
 mod error;
 mod hash;
@@ -65,7 +66,8 @@ mod stats;
 mod strategy;
 mod timed;
 
-pub use balancer::{Backend, Balancer, BalancerBuilder};
+pub use balancer::{Backend, Balancer};
+pub use builder::BalancerBuilder;
 pub use config::{OutlierDetection, SlowStart};
 pub use error::BalanceError;
 pub use hash::HashRing;

@@ -38,6 +38,9 @@ pub struct Pick<'a, T> {
     // no reference-count traffic in the common case); `idx` is valid in it.
     snap: Guard<Arc<Snapshot<T>>>,
     idx: usize,
+    /// When it was picked, if the pick read the clock: a finish then dates itself as
+    /// `picked_at + latency` instead of reading the clock again.
+    picked_at: Option<u64>,
     done: bool,
 }
 
@@ -58,11 +61,17 @@ impl<T> Deref for Pick<'_, T> {
 
 impl<'a, T> Pick<'a, T> {
     #[inline]
-    pub(crate) fn new(shared: &'a Shared<T>, snap: Guard<Arc<Snapshot<T>>>, idx: usize) -> Self {
+    pub(crate) fn new(
+        shared: &'a Shared<T>,
+        snap: Guard<Arc<Snapshot<T>>>,
+        idx: usize,
+        picked_at: Option<u64>,
+    ) -> Self {
         Self {
             shared,
             snap,
             idx,
+            picked_at,
             done: false,
         }
     }
@@ -98,7 +107,10 @@ impl<'a, T> Pick<'a, T> {
             .as_ref()
             .is_some_and(|od| od.failure_rate_minimum_requests > 0);
         if p2c || rate_rule {
-            let now = sh.now();
+            let now = match self.picked_at {
+                Some(at) => at.saturating_add(nanos(latency)),
+                None => sh.now(),
+            };
             if p2c {
                 st.ewma_update(nanos(latency) as f64, now, sh.cfg.decay_ns);
             }
