@@ -9,10 +9,14 @@
 mod sim;
 
 use perfkit::balance::{Backend, Balancer, OutlierDetection, Strategy};
+use perfkit::clock::ManualClock;
+use std::sync::Arc;
 use std::time::Duration;
 
 fn main() -> Result<(), perfkit::balance::BalanceError> {
-    // A balancer over three replicas, P2C over peak-EWMA latency, with outlier ejection.
+    // P2C over peak-EWMA latency with outlier ejection, on a clock we move by hand so the
+    // demo shows in a few microseconds what a service sees over seconds.
+    let clock = ManualClock::new();
     let lb = Balancer::builder()
         .strategy(Strategy::P2cPeakEwma)
         .backends([
@@ -20,18 +24,26 @@ fn main() -> Result<(), perfkit::balance::BalanceError> {
             Backend::new("b", "10.0.0.2:80"),
             Backend::new("c", "10.0.0.3:80").weight(2.0),
         ])
+        .p2c_default_rtt(Duration::from_millis(1))
+        .p2c_decay(Duration::from_millis(200))
         .outlier_detection(OutlierDetection::new().consecutive_failures(5))
+        .clock(Arc::new(clock.clone()))
+        .seed(1)
         .build()?;
     for _ in 0..1000 {
+        clock.advance(Duration::from_millis(1));
         let pick = lb.pick()?;
-        // Pretend "b" is slow: P2C learns it and sends it little.
+        // "b" is ten times slower: P2C learns it and sends it little.
         let latency = if pick.id() == "b" { 50 } else { 5 };
         pick.success(Duration::from_millis(latency));
     }
     for b in lb.stats().backends {
         println!(
-            "{:>2}: {:>4} requests, latency estimate {:?}",
-            b.id, b.requests, b.latency_ewma
+            "{} (weight {}): {:>4} requests, latency estimate {:.1} ms",
+            b.id,
+            b.weight,
+            b.requests,
+            b.latency_ewma.as_secs_f64() * 1e3
         );
     }
 

@@ -493,7 +493,7 @@ impl<T> Balancer<T> {
         BalancerStats {
             backends,
             available: snap.available.load(Ordering::Relaxed),
-            panic_picks: sh.panic_picks.load(Ordering::Relaxed),
+            panic_picks: sh.panic_picks(),
             ejections: sh.ejections.load(Ordering::Relaxed),
         }
     }
