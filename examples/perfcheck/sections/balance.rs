@@ -9,8 +9,8 @@ use perfkit::baseline::{Direction, Unit};
 
 use crate::section::{Figure, Section, median};
 
+// The simulator the tests and the bench run, shared by path.
 #[path = "../../../tests/balance/sim/mod.rs"]
-#[allow(dead_code, unreachable_pub)]
 mod sim;
 
 pub struct Balance;
