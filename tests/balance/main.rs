@@ -7,6 +7,7 @@ mod hashing;
 mod health;
 #[cfg(feature = "metrics")]
 mod metrics;
+mod props;
 mod sim;
 mod sim_tests;
 mod strategies;
