@@ -2,6 +2,16 @@ use thiserror::Error;
 
 /// Everything that can go wrong in [`crate::balance`]: settings that cannot work, bad backend
 /// lists, and picks that find nothing to pick.
+///
+/// ```
+/// use perfkit::balance::{Backend, BalanceError, Balancer, Strategy};
+///
+/// let err = Balancer::new([Backend::new("a", ()).weight(f64::NAN)], Strategy::WeightedRandom).unwrap_err();
+/// assert!(matches!(err, BalanceError::InvalidWeight { .. }));
+/// let empty: Balancer<()> = Balancer::new([], Strategy::P2cPeakEwma)?;
+/// assert_eq!(empty.pick().unwrap_err(), BalanceError::NoBackends);
+/// # Ok::<(), BalanceError>(())
+/// ```
 #[derive(Debug, Error, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum BalanceError {

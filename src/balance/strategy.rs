@@ -3,6 +3,15 @@
 /// Costs are per pick for `n` backends; all skip backends that are ejected, marked unhealthy
 /// or (under [`HealthScore`](Strategy::HealthScore)) below the score threshold, unless the
 /// balancer is in panic mode.
+///
+/// ```
+/// use perfkit::balance::{Backend, Balancer, Strategy};
+///
+/// let lb = Balancer::new((0..3).map(|i| Backend::new(format!("b{i}"), i)), Strategy::RoundRobin)?;
+/// let order: Vec<i32> = (0..6).map(|_| *lb.pick().unwrap()).collect();
+/// assert_eq!(order, [0, 1, 2, 0, 1, 2]);
+/// # Ok::<(), perfkit::balance::BalanceError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Strategy {
