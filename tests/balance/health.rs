@@ -270,3 +270,28 @@ fn slow_start_after_ejection() {
     ok(lb.pick().unwrap());
     assert_eq!(lb.stats().backends[1].effective_weight, 1.0);
 }
+
+#[test]
+fn slow_start_after_active_health_returns_a_backend() {
+    let clock = ManualClock::new();
+    let lb = Balancer::builder()
+        .strategy(Strategy::LeastConnections)
+        .backends(backends(2))
+        .slow_start(SlowStart::new(secs(10)).min_weight_percent(25.0))
+        .clock(Arc::new(clock.clone()))
+        .build()
+        .unwrap();
+    lb.set_healthy("b1", false).unwrap();
+    assert_eq!(lb.stats().available, 1);
+    lb.set_healthy("b1", true).unwrap();
+    let s = lb.stats();
+    assert_eq!(s.available, 2);
+    assert!((s.backends[1].effective_weight - 0.25).abs() < 1e-9);
+    // Least connections per unit of weight: at 0.25 the returning backend holds 1 in 5.
+    let held: Vec<_> = (0..10).map(|_| lb.pick().unwrap()).collect();
+    assert_eq!(held.iter().filter(|p| ***p == 1).count(), 2);
+    drop(held);
+    clock.advance(secs(10));
+    ok(lb.pick().unwrap());
+    assert_eq!(lb.stats().backends[1].effective_weight, 1.0);
+}

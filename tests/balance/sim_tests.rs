@@ -91,3 +91,17 @@ fn runs_replay_exactly() {
         assert_eq!(a.shares, b.shares);
     }
 }
+
+#[test]
+fn flash_crowd_p2c_tail_no_worse_than_round_robin() {
+    let s = scenario(4);
+    let rr = sim::run(&s, Contender::PlainRoundRobin);
+    let ours = sim::run(&s, Contender::Ours(Strategy::P2cPeakEwma));
+    assert!(
+        ours.p99 <= rr.p99,
+        "ours {:?} vs round robin {:?}",
+        ours.p99,
+        rr.p99
+    );
+    assert_eq!(ours.error_rate, 0.0);
+}
