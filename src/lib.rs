@@ -12,6 +12,7 @@
 //! | [`baseline`] | `baseline` | the documented performance baselines as data, verdicts with severities, regression detection against a previous run, alert cooldown, text and HTML reports, JSON run history |
 //! | [`resilience`] | `resilience` | [`resilience::CircuitBreaker`] (resilience4j model, lock-free closed path), [`resilience::RateLimiter`] (GCRA in one atomic word), [`resilience::KeyedRateLimiter`] (bounded memory), [`resilience::Retry`] (backoff, jitter, retry budget), [`resilience::Bulkhead`] and [`resilience::AdaptiveLimiter`] (AIMD, gradient) |
 //! | [`resilience`] | `tower` | the same primitives as `tower` layers (`CircuitBreakerLayer`, `RateLimitLayer`, `RetryLayer`, `BulkheadLayer`, `AdaptiveLimitLayer`) |
+//! | [`pg`] | `pg` | [`pg::PgPool`]: a fair (FIFO), bounded, self-healing PostgreSQL pool over `tokio-postgres`, with per-connection statement caches, client-side query deadlines, retried transactions and stats |
 //! | [`clock`] | always | the [`clock::Clock`] trait that every time-based part takes, so tests can drive time by hand |
 //!
 //! `default` turns on `metrics`, `baseline` and `resilience`; `full` turns on everything. Every feature
@@ -72,6 +73,10 @@ pub mod baseline;
 #[cfg(feature = "resilience")]
 #[cfg_attr(docsrs, doc(cfg(feature = "resilience")))]
 pub mod resilience;
+
+#[cfg(feature = "pg")]
+#[cfg_attr(docsrs, doc(cfg(feature = "pg")))]
+pub mod pg;
 
 // Only modules that persist files use it; a module that needs it adds its feature here.
 #[cfg(feature = "baseline")]
