@@ -2,7 +2,11 @@
 
 use std::fmt;
 
-use tokio_postgres::types::ToSql;
+use std::future::Future;
+use std::time::Duration;
+
+use tokio_postgres::binary_copy::BinaryCopyInWriter;
+use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::{Row, Statement};
 
 use super::PgError;
@@ -165,6 +169,78 @@ impl PgConn {
         .await
     }
 
+    /// Loads `rows` into `columns` of `table` with one binary `COPY ... FROM STDIN`, the
+    /// fastest way in: no per-row round trip, no SQL text per row. Returns the rows written.
+    ///
+    /// `table` may be schema-qualified (`sales.orders`); names are quoted, so they are taken
+    /// literally (case included). Each row gives one value per column, in order, of the
+    /// column's type (the types are read from the table first). All rows or none: an error
+    /// mid-way aborts the `COPY`. No single step (the type lookup, one row, the final flush)
+    /// may wait longer than the query deadline, so a frozen server cannot hang a load, while
+    /// a long load that keeps moving is not cut off.
+    ///
+    /// ```no_run
+    /// use perfkit::pg::ToSql;
+    ///
+    /// # async fn demo(pool: perfkit::pg::PgPool) -> Result<(), perfkit::pg::PgError> {
+    /// let data: Vec<(i64, String)> = (0..1000).map(|i| (i, format!("item {i}"))).collect();
+    /// let rows = data.iter().map(|(id, name)| [id as &(dyn ToSql + Sync), name]);
+    /// let written = pool.get().await?.copy_in("items", &["id", "name"], rows).await?;
+    /// assert_eq!(written, 1000);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn copy_in<'v, I, R>(
+        &mut self,
+        table: &str,
+        columns: &[&str],
+        rows: I,
+    ) -> Result<u64, PgError>
+    where
+        I: IntoIterator<Item = R>,
+        R: AsRef<[&'v (dyn ToSql + Sync)]>,
+    {
+        let table = quote_path(table);
+        let cols = columns
+            .iter()
+            .map(|c| quote_ident(c))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let probe = self
+            .prepare(&format!("SELECT {cols} FROM {table} LIMIT 0"))
+            .await?;
+        let types: Vec<Type> = probe.columns().iter().map(|c| c.type_().clone()).collect();
+        let copy = format!("COPY {table} ({cols}) FROM STDIN (FORMAT binary)");
+        let deadline = self.query_timeout;
+        let live = self.start_call();
+        let client = &live.client;
+        let load = async {
+            let sink = step(deadline, client.copy_in(&copy)).await?;
+            let writer = BinaryCopyInWriter::new(sink, &types);
+            tokio::pin!(writer);
+            for row in rows {
+                step(deadline, writer.as_mut().write(row.as_ref())).await?;
+            }
+            step(deadline, writer.finish()).await
+        };
+        match load.await {
+            Ok(n) => {
+                self.live().busy = false;
+                Ok(n)
+            }
+            Err(Step::Failed(e)) => {
+                let live = self.live();
+                // An aborted COPY leaves the connection usable unless the socket died.
+                live.busy = false;
+                if live.client.is_closed() {
+                    live.broken = true;
+                }
+                Err(PgError::Query(e))
+            }
+            Err(Step::TimedOut) => Err(self.timed_out()),
+        }
+    }
+
     /// `SELECT 1` on this connection.
     pub async fn health_check(&mut self) -> Result<(), PgError> {
         let deadline = self.query_timeout;
@@ -231,4 +307,33 @@ impl fmt::Debug for PgConn {
             .field("query_timeout", &self.query_timeout)
             .finish_non_exhaustive()
     }
+}
+
+/// How one bounded step of a `COPY` ended badly.
+enum Step {
+    Failed(tokio_postgres::Error),
+    TimedOut,
+}
+
+async fn step<T>(
+    deadline: Duration,
+    fut: impl Future<Output = Result<T, tokio_postgres::Error>>,
+) -> Result<T, Step> {
+    match tokio::time::timeout(deadline, fut).await {
+        Ok(r) => r.map_err(Step::Failed),
+        Err(_) => Err(Step::TimedOut),
+    }
+}
+
+/// `name` as a quoted SQL identifier, taken literally.
+fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// A possibly schema-qualified table name (`schema.table`), each part quoted.
+fn quote_path(path: &str) -> String {
+    path.split('.')
+        .map(quote_ident)
+        .collect::<Vec<_>>()
+        .join(".")
 }

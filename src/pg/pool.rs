@@ -129,6 +129,21 @@ impl PgPool {
         self.get().await?.batch(sql).await
     }
 
+    /// [`PgConn::copy_in`] on a pooled connection: a binary `COPY` of `rows` into
+    /// `columns` of `table`.
+    pub async fn copy_in<'v, I, R>(
+        &self,
+        table: &str,
+        columns: &[&str],
+        rows: I,
+    ) -> Result<u64, PgError>
+    where
+        I: IntoIterator<Item = R>,
+        R: AsRef<[&'v (dyn ToSql + Sync)]>,
+    {
+        self.get().await?.copy_in(table, columns, rows).await
+    }
+
     /// Runs `f` in a transaction, again from the start on a serialization failure (40001)
     /// or a deadlock (40P01), up to
     /// [`transaction_attempts`](PgPoolBuilder::transaction_attempts) attempts with a short

@@ -422,3 +422,69 @@ async fn register_metrics_exposes_the_stats() {
         "gone with the pool"
     );
 }
+
+#[tokio::test]
+async fn copy_in_loads_rows_in_one_binary_copy() {
+    use perfkit::pg::ToSql;
+    let Some(server) = server() else { return };
+    let pool = builder(&server.url()).max_size(1).build().await.unwrap();
+    pool.batch(
+        r#"CREATE SCHEMA IF NOT EXISTS bulk;
+           DROP TABLE IF EXISTS bulk.items;
+           CREATE TABLE bulk.items (id bigint PRIMARY KEY, "Label" text, price double precision, seen timestamptz);"#,
+    )
+    .await
+    .unwrap();
+    let now = std::time::SystemTime::now();
+    let data: Vec<(i64, String, f64)> = (0..10_000)
+        .map(|i| (i, format!("item '{i}\""), i as f64 * 0.5))
+        .collect();
+    let rows = data
+        .iter()
+        .map(|(id, label, price)| [id as &(dyn ToSql + Sync), label, price, &now]);
+    let written = bounded(
+        Duration::from_secs(30),
+        pool.copy_in("bulk.items", &["id", "Label", "price", "seen"], rows),
+    )
+    .await
+    .unwrap();
+    assert_eq!(written, 10_000);
+    let row = pool
+        .query_one(
+            r#"SELECT count(*), sum(price), max("Label") FILTER (WHERE id = 7) FROM bulk.items"#,
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(row.get::<_, i64>(0), 10_000);
+    assert_eq!(
+        row.get::<_, f64>(1),
+        (0..10_000).map(|i| i as f64 * 0.5).sum::<f64>()
+    );
+    assert_eq!(row.get::<_, String>(2), "item '7\"");
+
+    // A duplicate key aborts the whole COPY; the connection stays usable.
+    let dup = [[&1i64 as &(dyn ToSql + Sync), &"x", &1.0f64, &now]];
+    let err = pool
+        .copy_in("bulk.items", &["id", "Label", "price", "seen"], dup.iter())
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some(&SqlState::UNIQUE_VIOLATION), "{err}");
+    let n: i64 = pool
+        .query_one("SELECT count(*) FROM bulk.items", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 10_000);
+    // An unknown column is an error before any data moves.
+    let err = pool
+        .copy_in(
+            "bulk.items",
+            &["nope"],
+            std::iter::empty::<[&(dyn ToSql + Sync); 1]>(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some(&SqlState::UNDEFINED_COLUMN), "{err}");
+    assert_eq!(pool.stats().created, 1, "the same connection throughout");
+}
