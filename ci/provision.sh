@@ -9,12 +9,21 @@ NEEDED=(
   "promtool:prometheus"        # validates render_prometheus() output
 )
 
+# Debian installs PostgreSQL's server binaries off PATH (/usr/lib/postgresql/<version>/bin);
+# the test harness looks there too.
+have_postgres() {
+  command -v initdb >/dev/null 2>&1 || compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null
+}
+
 missing_pkgs=()
 for entry in "${NEEDED[@]}"; do
   cmd=${entry%%:*}
   pkg=${entry#*:}
   command -v "$cmd" >/dev/null 2>&1 || missing_pkgs+=("$pkg")
 done
+# The pg tests start throwaway servers (initdb, pg_ctl, postgres; psql to create a role).
+have_postgres || missing_pkgs+=("postgresql")
+command -v psql >/dev/null 2>&1 || missing_pkgs+=("postgresql-client")
 
 if [ ${#missing_pkgs[@]} -eq 0 ]; then
   exit 0
@@ -35,3 +44,4 @@ for entry in "${NEEDED[@]}"; do
   cmd=${entry%%:*}
   command -v "$cmd" >/dev/null 2>&1 || { echo "error: $cmd still missing after install" >&2; exit 1; }
 done
+have_postgres || { echo "error: PostgreSQL still missing after install" >&2; exit 1; }

@@ -13,6 +13,7 @@
 //! | [`resilience`] | `resilience` | [`resilience::CircuitBreaker`] (resilience4j model, lock-free closed path), [`resilience::RateLimiter`] (GCRA in one atomic word), [`resilience::KeyedRateLimiter`] (bounded memory), [`resilience::Retry`] (backoff, jitter, retry budget), [`resilience::Bulkhead`] and [`resilience::AdaptiveLimiter`] (AIMD, gradient) |
 //! | [`resilience`] | `tower` | the same primitives as `tower` layers (`CircuitBreakerLayer`, `RateLimitLayer`, `RetryLayer`, `BulkheadLayer`, `AdaptiveLimitLayer`) |
 //! | [`balance`] | `balance` | [`balance::Balancer`]: round robin, smooth weighted round robin, least connections, weighted random, health score, P2C peak-EWMA, consistent hashing (ring and Maglev); outlier ejection, slow start, panic threshold, lock-free run-time updates, [`balance::HealthChecker`] |
+//! | [`pg`] | `pg` | [`pg::PgPool`]: a fair (FIFO), bounded, self-healing PostgreSQL pool over `tokio-postgres`, with per-connection statement caches, client-side query deadlines, retried transactions and stats |
 //! | [`clock`] | always | the [`clock::Clock`] trait that every time-based part takes, so tests can drive time by hand |
 //!
 //! `default` turns on `metrics`, `baseline`, `resilience` and `balance`; `full` turns on everything. Every feature
@@ -78,6 +79,10 @@ pub mod resilience;
 #[cfg_attr(docsrs, doc(cfg(feature = "balance")))]
 pub mod balance;
 
+#[cfg(feature = "pg")]
+#[cfg_attr(docsrs, doc(cfg(feature = "pg")))]
+pub mod pg;
+
 // Only modules that persist files use it; a module that needs it adds its feature here.
 #[cfg(feature = "baseline")]
 mod fsutil;
@@ -88,7 +93,8 @@ mod fsutil;
     feature = "metrics",
     feature = "baseline",
     feature = "resilience",
-    feature = "balance"
+    feature = "balance",
+    feature = "pg"
 ))]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
