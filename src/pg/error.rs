@@ -20,7 +20,7 @@ pub enum PgError {
     /// (refused, unreachable, wrong password, unknown database...). Returned at once for
     /// errors that retrying cannot fix (authentication, unknown database or role), and when
     /// the acquire timeout ends while connects keep failing.
-    #[error("cannot connect to PostgreSQL: {source}")]
+    #[error("cannot connect to PostgreSQL: {}", describe(source))]
     Connect {
         /// The driver's error, shared by every caller that saw it.
         #[source]
@@ -44,10 +44,10 @@ pub enum PgError {
     },
     /// The server answered with an error, or the connection failed mid-query. For the
     /// server-side `statement_timeout`, [`PgError::is_statement_timeout`] is true.
-    #[error("query failed: {0}")]
+    #[error("query failed: {}", describe(.0))]
     Query(#[from] tokio_postgres::Error),
     /// A transaction kept hitting serialization failures or deadlocks and gave up.
-    #[error("transaction gave up after {attempts} attempts: {source}")]
+    #[error("transaction gave up after {attempts} attempts: {}", describe(source))]
     TransactionRetriesExhausted {
         /// Attempts made.
         attempts: u32,
@@ -85,6 +85,23 @@ impl PgError {
     /// (serialization failure 40001, deadlock 40P01).
     pub fn is_retryable_conflict(&self) -> bool {
         self.code().is_some_and(is_conflict)
+    }
+}
+
+/// The driver's error with the server's own words: tokio-postgres displays a server error
+/// as just "db error" and keeps the message in its source.
+fn describe(e: &tokio_postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!(
+            "{}: {} (SQLSTATE {})",
+            db.severity(),
+            db.message(),
+            db.code().code()
+        ),
+        None => match std::error::Error::source(e) {
+            Some(cause) => format!("{e}: {cause}"),
+            None => e.to_string(),
+        },
     }
 }
 

@@ -150,6 +150,11 @@ impl PgPool {
     /// randomised pause between them. Other errors end it at once. `f` must be safe to run
     /// more than once: only the last, committed attempt takes effect.
     ///
+    /// Inside `tokio::spawn`, write the closure as `async move |tx| ..`, moving (cloned)
+    /// values in: with today's compiler, an async closure that borrows from its surroundings
+    /// makes the whole future impossible to prove `Send` ("implementation of `Send` is not
+    /// general enough").
+    ///
     /// ```no_run
     /// # async fn demo(pool: perfkit::pg::PgPool) -> Result<(), perfkit::pg::PgError> {
     /// let total: i64 = pool

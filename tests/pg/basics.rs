@@ -120,6 +120,12 @@ async fn statement_timeout_is_a_startup_option_and_says_so() {
     .await
     .unwrap_err();
     assert!(err.is_statement_timeout(), "{err}");
+    // The message carries the server's words, not the driver's bare "db error".
+    assert!(
+        err.to_string()
+            .contains("canceling statement due to statement timeout"),
+        "{err}"
+    );
     // The server cancelled the statement; the connection is still good.
     pool.query_one("SELECT 1", &[]).await.unwrap();
 }
@@ -487,4 +493,40 @@ async fn copy_in_loads_rows_in_one_binary_copy() {
         .unwrap_err();
     assert_eq!(err.code(), Some(&SqlState::UNDEFINED_COLUMN), "{err}");
     assert_eq!(pool.stats().created, 1, "the same connection throughout");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transactions_run_inside_spawned_tasks() {
+    let Some(server) = server() else { return };
+    let pool = builder(&server.url()).build().await.unwrap();
+    pool.batch(
+        "CREATE TABLE IF NOT EXISTS spawned_tx (id int PRIMARY KEY, n int NOT NULL);
+         TRUNCATE spawned_tx;
+         INSERT INTO spawned_tx VALUES (1, 0);",
+    )
+    .await
+    .unwrap();
+    let tasks: Vec<_> = (0..8)
+        .map(|i| {
+            let pool = pool.clone();
+            // `async move`: the future must be `Send` to be spawned.
+            tokio::spawn(async move {
+                pool.transaction(async move |tx| {
+                    tx.execute("UPDATE spawned_tx SET n = n + $1 WHERE id = 1", &[&i])
+                        .await?;
+                    Ok(())
+                })
+                .await
+            })
+        })
+        .collect();
+    for t in tasks {
+        bounded(Duration::from_secs(20), t).await.unwrap().unwrap();
+    }
+    let n: i32 = pool
+        .query_one("SELECT n FROM spawned_tx WHERE id = 1", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, (0..8).sum::<i32>());
 }

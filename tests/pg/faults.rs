@@ -31,13 +31,12 @@ async fn server_down_at_start_gives_the_connect_error_within_the_timeout() {
         "{:?}",
         start.elapsed()
     );
-    let PgError::Connect { source } = &err else {
-        panic!("want the connect error, got {err}");
-    };
     assert!(
-        source.to_string().contains("connect") || source.to_string().contains("refused"),
-        "{source}"
+        matches!(err, PgError::Connect { .. }),
+        "want the connect error, got {err}"
     );
+    // The OS's cause, not a bare timeout.
+    assert!(err.to_string().contains("Connection refused"), "{err}");
     assert!(pool.stats().connect_errors >= 1);
 
     // Eager building reports it from build().

@@ -6,6 +6,8 @@ use crate::section::Section;
 #[cfg(feature = "balance")]
 mod balance;
 mod metrics;
+#[cfg(feature = "pg")]
+mod pg;
 #[cfg(feature = "resilience")]
 mod resilience;
 mod resources;
@@ -19,6 +21,8 @@ pub fn all() -> Vec<Box<dyn Section>> {
     sections.push(Box::new(resilience::Resilience));
     #[cfg(feature = "balance")]
     sections.push(Box::new(balance::Balance));
+    #[cfg(feature = "pg")]
+    sections.push(Box::new(pg::Pg));
     sections.push(Box::new(resources::Resources));
     sections
 }
