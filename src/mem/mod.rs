@@ -1,0 +1,35 @@
+//! Memory pools: fixed-size blocks, reusable objects, size-classed byte buffers.
+//!
+//! - [`BlockPool`]: fixed-size blocks of a configurable size and power-of-two alignment
+//!   (up to 4096), carved from a few large allocations. Allocation and give-back are O(1)
+//!   and lock-free: per-thread caches over a shared ABA-safe stack. Optional growth in
+//!   chunks up to a maximum. Blocks keep their pool alive.
+//!
+//! Every builder checks its settings and returns [`MemError`] for ones that cannot work —
+//! never a panic. The unsafe core and the reasoning behind it are described in
+//! `docs/unsafe.md` (## mem).
+//!
+//! ```
+//! use perfkit::mem::BlockPool;
+//!
+//! let pool = BlockPool::builder().block_size(512).blocks(8).grow(8, 64).build()?;
+//! let blocks: Vec<_> = (0..20).filter_map(|_| pool.alloc()).collect();
+//! assert_eq!(blocks.len(), 20);
+//! assert_eq!(pool.stats().capacity, 24);
+//! # Ok::<(), perfkit::mem::MemError>(())
+//! ```
+
+mod block;
+mod error;
+#[allow(unsafe_code)]
+mod magazine;
+#[allow(unsafe_code)]
+mod raw;
+mod stack;
+mod sync;
+mod token;
+
+pub use block::{
+    Block, BlockPool, BlockPoolBuilder, BlockStats, MAX_ALIGN, MAX_BLOCKS, MAX_CHUNKS,
+};
+pub use error::MemError;

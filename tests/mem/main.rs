@@ -1,0 +1,11 @@
+//! Integration tests of `perfkit::mem`. Under Miri the case counts and thread counts shrink
+//! so the run takes minutes, not hours.
+
+mod block;
+mod block_model;
+mod block_stress;
+
+/// Scales a count down under Miri.
+pub fn scaled(normal: usize, miri: usize) -> usize {
+    if cfg!(miri) { miri } else { normal }
+}
