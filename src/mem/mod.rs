@@ -4,6 +4,11 @@
 //!   (up to 4096), carved from a few large allocations. Allocation and give-back are O(1)
 //!   and lock-free: per-thread caches over a shared ABA-safe stack. Optional growth in
 //!   chunks up to a maximum. Blocks keep their pool alive.
+//! - [`ObjectPool`]: reusable values of any type made by a factory, reset on return,
+//!   idle values bounded by `max_idle`; [`Pooled::detach`] takes one out for good.
+//! - [`BufferPool`]: `bytes::BytesMut` buffers in power-of-two size classes (512 B .. 4 MiB
+//!   by default), cleared on return, idle bytes bounded; [`PooledBuf::freeze`] gives
+//!   `Bytes` without copying.
 //!
 //! Every builder checks its settings and returns [`MemError`] for ones that cannot work —
 //! never a panic. The unsafe core and the reasoning behind it are described in
@@ -20,9 +25,12 @@
 //! ```
 
 mod block;
+mod buffer;
+mod counter;
 mod error;
 #[allow(unsafe_code)]
 mod magazine;
+mod object;
 #[allow(unsafe_code)]
 mod raw;
 mod stack;
@@ -32,4 +40,6 @@ mod token;
 pub use block::{
     Block, BlockPool, BlockPoolBuilder, BlockStats, MAX_ALIGN, MAX_BLOCKS, MAX_CHUNKS,
 };
+pub use buffer::{BufferPool, BufferPoolBuilder, BufferStats, PooledBuf};
 pub use error::MemError;
+pub use object::{ObjectPool, ObjectStats, Pooled};

@@ -4,6 +4,8 @@
 mod block;
 mod block_model;
 mod block_stress;
+mod buffer;
+mod object;
 
 /// Scales a count down under Miri.
 pub fn scaled(normal: usize, miri: usize) -> usize {
