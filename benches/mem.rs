@@ -14,7 +14,8 @@ use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main};
 use crossbeam_queue::ArrayQueue;
 use lockfree_object_pool::{LinearObjectPool, SpinLockObjectPool};
-use perfkit::mem::BlockPool;
+use bytes::BytesMut;
+use perfkit::mem::{BlockPool, BufferPool, ObjectPool};
 
 const SIZE: usize = 4096;
 
@@ -132,5 +133,82 @@ fn block_alloc_free(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, block_alloc_free);
+fn object_get_drop(c: &mut Criterion) {
+    for threads in [1usize, 2] {
+        let mut group = c.benchmark_group(format!("mem_object_vec4k_{threads}t"));
+        configure(&mut group);
+        group.throughput(Throughput::Elements(threads as u64));
+
+        let pool = ObjectPool::new(256, || Vec::<u8>::with_capacity(SIZE)).with_reset(Vec::clear);
+        bench(&mut group, "perfkit ObjectPool", threads, || {
+            let mut v = pool.get();
+            v.push(1);
+            touch(&mut v);
+        });
+        bench(&mut group, "malloc Vec::with_capacity", threads, || {
+            let mut v: Vec<u8> = Vec::with_capacity(SIZE);
+            v.push(1);
+            touch(&mut v);
+        });
+        let linear = LinearObjectPool::new(|| Vec::<u8>::with_capacity(SIZE), Vec::clear);
+        bench(&mut group, "lockfree-object-pool Linear", threads, || {
+            let mut v = linear.pull();
+            v.push(1);
+            touch(&mut v);
+        });
+        let spin = SpinLockObjectPool::new(|| Vec::<u8>::with_capacity(SIZE), Vec::clear);
+        bench(&mut group, "lockfree-object-pool SpinLock", threads, || {
+            let mut v = spin.pull();
+            v.push(1);
+            touch(&mut v);
+        });
+        let queue = QueuePool::new(256);
+        bench(&mut group, "crossbeam ArrayQueue pool", threads, || {
+            queue.with(|v| {
+                v.clear();
+                v.push(1);
+                touch(v);
+            });
+        });
+        group.finish();
+    }
+}
+
+fn buffer_get(c: &mut Criterion) {
+    let mut group = c.benchmark_group("mem_buffer_4k_1t");
+    configure(&mut group);
+    group.throughput(Throughput::Elements(1));
+    let pool = BufferPool::builder().build().unwrap();
+    group.bench_function("perfkit BufferPool get+drop", |b| {
+        b.iter(|| {
+            let mut buf = pool.get(black_box(SIZE));
+            buf.extend_from_slice(b"x");
+            black_box(&buf);
+        })
+    });
+    group.bench_function("BytesMut::with_capacity+drop", |b| {
+        b.iter(|| {
+            let mut buf = BytesMut::with_capacity(black_box(SIZE));
+            buf.extend_from_slice(b"x");
+            black_box(&buf);
+        })
+    });
+    group.bench_function("perfkit BufferPool get+freeze", |b| {
+        b.iter(|| {
+            let mut buf = pool.get(black_box(SIZE));
+            buf.extend_from_slice(b"x");
+            black_box(buf.freeze())
+        })
+    });
+    group.bench_function("BytesMut::with_capacity+freeze", |b| {
+        b.iter(|| {
+            let mut buf = BytesMut::with_capacity(black_box(SIZE));
+            buf.extend_from_slice(b"x");
+            black_box(buf.freeze())
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, block_alloc_free, object_get_drop, buffer_get);
 criterion_main!(benches);

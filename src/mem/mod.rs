@@ -9,6 +9,8 @@
 //! - [`BufferPool`]: `bytes::BytesMut` buffers in power-of-two size classes (512 B .. 4 MiB
 //!   by default), cleared on return, idle bytes bounded; [`PooledBuf::freeze`] gives
 //!   `Bytes` without copying.
+//! - [`ArenaPool`]: pooled `bumpalo::Bump` arenas, reset on return; an arena that grew past
+//!   the retained-capacity limit is freed, so one burst does not pin memory.
 //!
 //! Every builder checks its settings and returns [`MemError`] for ones that cannot work —
 //! never a panic. The unsafe core and the reasoning behind it are described in
@@ -24,6 +26,7 @@
 //! # Ok::<(), perfkit::mem::MemError>(())
 //! ```
 
+mod arena;
 mod block;
 mod buffer;
 mod counter;
@@ -37,6 +40,7 @@ mod stack;
 mod sync;
 mod token;
 
+pub use arena::{ArenaPool, ArenaPoolBuilder, ArenaStats, PooledArena};
 pub use block::{
     Block, BlockPool, BlockPoolBuilder, BlockStats, MAX_ALIGN, MAX_BLOCKS, MAX_CHUNKS,
 };

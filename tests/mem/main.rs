@@ -1,6 +1,7 @@
 //! Integration tests of `perfkit::mem`. Under Miri the case counts and thread counts shrink
 //! so the run takes minutes, not hours.
 
+mod arena;
 mod block;
 mod block_model;
 mod block_stress;
