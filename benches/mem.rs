@@ -10,11 +10,11 @@ use std::hint::black_box;
 use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
+use bytes::BytesMut;
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main};
 use crossbeam_queue::ArrayQueue;
 use lockfree_object_pool::{LinearObjectPool, SpinLockObjectPool};
-use bytes::BytesMut;
 use perfkit::mem::{BlockPool, BufferPool, ObjectPool};
 
 const SIZE: usize = 4096;

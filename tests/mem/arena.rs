@@ -4,7 +4,10 @@ use perfkit::mem::{ArenaPool, MemError};
 fn bad_settings_are_errors() {
     for (b, field) in [
         (ArenaPool::builder().max_idle(0), "max_idle"),
-        (ArenaPool::builder().retain_bytes(100).initial_bytes(200), "initial_bytes"),
+        (
+            ArenaPool::builder().retain_bytes(100).initial_bytes(200),
+            "initial_bytes",
+        ),
     ] {
         match b.build() {
             Err(MemError::InvalidConfig { field: f, .. }) => assert_eq!(f, field),
@@ -31,7 +34,10 @@ fn arenas_are_reset_and_reused() {
 
 #[test]
 fn a_burst_does_not_pin_memory() {
-    let pool = ArenaPool::builder().retain_bytes(64 * 1024).build().unwrap();
+    let pool = ArenaPool::builder()
+        .retain_bytes(64 * 1024)
+        .build()
+        .unwrap();
     {
         let a = pool.get();
         for _ in 0..100 {
@@ -40,7 +46,11 @@ fn a_burst_does_not_pin_memory() {
         assert!(a.allocated_bytes() > 64 * 1024);
     }
     let s = pool.stats();
-    assert_eq!((s.trimmed, s.returns, s.idle), (1, 0, 0), "the grown arena was freed");
+    assert_eq!(
+        (s.trimmed, s.returns, s.idle),
+        (1, 0, 0),
+        "the grown arena was freed"
+    );
     // A normal use afterwards is pooled as usual.
     drop(pool.get());
     assert_eq!(pool.stats().idle, 1);
@@ -72,6 +82,9 @@ fn shared_between_threads() {
         }
     });
     let s = pool.stats();
-    assert_eq!(s.reuses + s.creations, (crate::scaled(4, 2) * rounds) as u64);
+    assert_eq!(
+        s.reuses + s.creations,
+        (crate::scaled(4, 2) * rounds) as u64
+    );
     assert!(s.idle <= 4);
 }

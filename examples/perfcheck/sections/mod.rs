@@ -3,6 +3,8 @@
 
 use crate::section::Section;
 
+#[cfg(feature = "mem")]
+mod mem;
 mod metrics;
 #[cfg(feature = "resilience")]
 mod resilience;
@@ -15,6 +17,8 @@ pub fn all() -> Vec<Box<dyn Section>> {
     sections.push(Box::new(metrics::Metrics));
     #[cfg(feature = "resilience")]
     sections.push(Box::new(resilience::Resilience));
+    #[cfg(feature = "mem")]
+    sections.push(Box::new(mem::Mem));
     sections.push(Box::new(resources::Resources));
     sections
 }
