@@ -57,6 +57,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .on_state_change(|t| println!("breaker: {} -> {}", t.from, t.to))
         .build()?;
 
+    // With `metrics` on, the same stats are Prometheus series, read when rendered.
+    #[cfg(feature = "metrics")]
+    let registry = {
+        let registry = perfkit::metrics::Registry::new();
+        breaker.register_metrics(&registry, "dependency_breaker")?;
+        retry.register_metrics(&registry, "dependency_retry")?;
+        bulkhead.register_metrics(&registry, "dependency_bulkhead")?;
+        registry
+    };
+
     let (mut ok, mut failed, mut short_circuited, mut limited) = (0u32, 0u32, 0u32, 0u32);
     for _ in 0..400 {
         if limiter.check().is_err() {
@@ -98,6 +108,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     println!("rate limiter: waited {limited} times");
     println!("bulkhead: {:?}", bulkhead.stats());
+    #[cfg(feature = "metrics")]
+    {
+        println!();
+        println!("as Prometheus series:");
+        print!("{}", registry.render_prometheus());
+    }
     assert_eq!(breaker.state(), State::Closed, "the dependency recovered");
     Ok(())
 }

@@ -32,6 +32,22 @@ pub enum MetricsError {
         /// The kind asked for now.
         requested: &'static str,
     },
+    /// One series (name and labels) asked for both as a handle ([`Registry::counter`]) and as a
+    /// callback ([`Registry::counter_fn`]); a series is one or the other.
+    ///
+    /// [`Registry::counter`]: crate::metrics::Registry::counter
+    /// [`Registry::counter_fn`]: crate::metrics::Registry::counter_fn
+    #[error(
+        "metric {name:?} with these labels is already registered as a {existing}, so it cannot be a {requested}"
+    )]
+    StyleMismatch {
+        /// The metric name.
+        name: String,
+        /// How it is registered: `"handle"` or `"callback"`.
+        existing: &'static str,
+        /// How it was asked for now.
+        requested: &'static str,
+    },
     /// A histogram was asked for with options that differ from the ones it was created with.
     #[error("histogram {name:?} is already registered with different options")]
     OptionsMismatch {

@@ -14,21 +14,66 @@ impl Registry {
     /// output is stable.
     pub fn render_prometheus(&self) -> String {
         let mut out = String::with_capacity(4096);
-        self.visit(|name, help, family| render_family(&mut out, name, help, family));
+        let mut gone = Vec::new();
+        self.visit(|name, help, family| {
+            render_family(&mut out, name, help, family, &mut |labels, metric| {
+                gone.push((name.to_string(), labels.clone(), metric.clone()));
+            })
+        });
+        for (name, labels, metric) in &gone {
+            self.drop_gone(name, labels, metric);
+        }
         out
     }
 }
 
-fn render_family(out: &mut String, name: &str, help: Option<&str>, family: &Family) {
-    if family.series.is_empty() {
+/// Renders one family; callback series whose source is gone go to `on_gone` instead.
+fn render_family(
+    out: &mut String,
+    name: &str,
+    help: Option<&str>,
+    family: &Family,
+    on_gone: &mut dyn FnMut(&Labels, &Metric),
+) {
+    // Series lines first: a family whose callbacks all report their source gone prints
+    // nothing, not a bare `# TYPE` line.
+    let mut body = String::new();
+    render_series(&mut body, name, family, on_gone);
+    if body.is_empty() {
         return;
     }
     if let Some(help) = help {
         let _ = writeln!(out, "# HELP {name} {}", escape_help(help));
     }
     let _ = writeln!(out, "# TYPE {name} {}", family.kind.name());
+    out.push_str(&body);
+}
+
+fn render_series(
+    out: &mut String,
+    name: &str,
+    family: &Family,
+    on_gone: &mut dyn FnMut(&Labels, &Metric),
+) {
     for (labels, metric) in &family.series {
         match metric {
+            Metric::CounterFn(f) => match f.read() {
+                Some(v) => {
+                    let _ = writeln!(out, "{name}{} {v}", label_block(labels, None));
+                }
+                None => on_gone(labels, metric),
+            },
+            Metric::GaugeFn(f) => match f.read() {
+                Some(v) => {
+                    let _ = writeln!(
+                        out,
+                        "{name}{} {}",
+                        label_block(labels, None),
+                        format_float(v)
+                    );
+                }
+                None => on_gone(labels, metric),
+            },
             Metric::Counter(c) => {
                 let _ = writeln!(out, "{name}{} {}", label_block(labels, None), c.get());
             }

@@ -1,4 +1,5 @@
 use std::collections::{BTreeMap, HashMap};
+use std::fmt;
 use std::sync::{Arc, OnceLock};
 
 use parking_lot::RwLock;
@@ -44,7 +45,7 @@ struct Inner {
 /// A label set in canonical (sorted by name) order.
 pub(crate) type Labels = Vec<(String, String)>;
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Family {
     pub(crate) kind: Kind,
     pub(crate) series: BTreeMap<Labels, Metric>,
@@ -72,15 +73,49 @@ pub(crate) enum Metric {
     Counter(Counter),
     Gauge(Gauge),
     Histogram(Histogram),
+    CounterFn(Callback<u64>),
+    GaugeFn(Callback<f64>),
 }
 
 impl Metric {
     fn kind(&self) -> Kind {
         match self {
-            Metric::Counter(_) => Kind::Counter,
-            Metric::Gauge(_) => Kind::Gauge,
+            Metric::Counter(_) | Metric::CounterFn(_) => Kind::Counter,
+            Metric::Gauge(_) | Metric::GaugeFn(_) => Kind::Gauge,
             Metric::Histogram(_) => Kind::Histogram,
         }
+    }
+
+    fn style(&self) -> &'static str {
+        match self {
+            Metric::CounterFn(_) | Metric::GaugeFn(_) => "callback",
+            _ => "handle",
+        }
+    }
+}
+
+/// A value read when the registry renders; `None` means its source is gone.
+pub(crate) struct Callback<T>(Arc<dyn Fn() -> Option<T> + Send + Sync>);
+
+impl<T> Callback<T> {
+    pub(crate) fn read(&self) -> Option<T> {
+        (self.0)()
+    }
+
+    fn same(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl<T> Clone for Callback<T> {
+    fn clone(&self) -> Self {
+        Self(Arc::clone(&self.0))
+    }
+}
+
+impl<T> fmt::Debug for Callback<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Callback")
     }
 }
 
@@ -188,6 +223,106 @@ impl Registry {
         }
     }
 
+    /// Registers a counter whose value is read from `f` each time the registry renders, for
+    /// totals a component already keeps (a pool's creations, a cache's hits) so nothing is
+    /// counted twice.
+    ///
+    /// Return `None` once the source is gone: the series is then dropped at that render.
+    /// Capturing a [`Weak`](std::sync::Weak) of the source keeps the registry from holding
+    /// it alive. Registering the same name and labels again replaces the earlier callback, so
+    /// a component that is rebuilt can register under its old name. The callback runs outside
+    /// the registry's locks and may itself use the registry. A name holds one kind; a series
+    /// that exists as a handle ([`Registry::counter`]) is [`MetricsError::StyleMismatch`].
+    ///
+    /// ```
+    /// use perfkit::metrics::Registry;
+    /// use std::sync::atomic::{AtomicU64, Ordering};
+    /// use std::sync::Arc;
+    ///
+    /// let hits = Arc::new(AtomicU64::new(0));
+    /// let registry = Registry::new();
+    /// let source = Arc::downgrade(&hits);
+    /// registry
+    ///     .counter_fn("cache_hits_total", &[("tier", "memory")], move || {
+    ///         source.upgrade().map(|h| h.load(Ordering::Relaxed))
+    ///     })
+    ///     .unwrap();
+    ///
+    /// hits.fetch_add(3, Ordering::Relaxed);
+    /// assert!(registry.render_prometheus().contains("cache_hits_total{tier=\"memory\"} 3"));
+    ///
+    /// drop(hits); // the source is gone, and so is its series
+    /// assert!(!registry.render_prometheus().contains("cache_hits_total"));
+    /// ```
+    pub fn counter_fn<F>(
+        &self,
+        name: &str,
+        labels: &[(&str, &str)],
+        f: F,
+    ) -> Result<(), MetricsError>
+    where
+        F: Fn() -> Option<u64> + Send + Sync + 'static,
+    {
+        self.set_callback(
+            name,
+            labels,
+            Kind::Counter,
+            Metric::CounterFn(Callback(Arc::new(f))),
+        )
+    }
+
+    /// Registers a gauge whose value is read from `f` each time the registry renders; the
+    /// rules are those of [`Registry::counter_fn`].
+    ///
+    /// ```
+    /// use perfkit::metrics::Registry;
+    ///
+    /// let registry = Registry::new();
+    /// registry.gauge_fn("pool_idle", &[], || Some(4.0)).unwrap();
+    /// assert!(registry.render_prometheus().contains("pool_idle 4"));
+    /// ```
+    pub fn gauge_fn<F>(&self, name: &str, labels: &[(&str, &str)], f: F) -> Result<(), MetricsError>
+    where
+        F: Fn() -> Option<f64> + Send + Sync + 'static,
+    {
+        self.set_callback(
+            name,
+            labels,
+            Kind::Gauge,
+            Metric::GaugeFn(Callback(Arc::new(f))),
+        )
+    }
+
+    fn set_callback(
+        &self,
+        name: &str,
+        labels: &[(&str, &str)],
+        kind: Kind,
+        metric: Metric,
+    ) -> Result<(), MetricsError> {
+        if !valid_metric_name(name) {
+            return Err(MetricsError::InvalidMetricName {
+                name: name.to_string(),
+            });
+        }
+        let labels = canonical_labels(labels)?;
+        let mut families = self.inner.families.write();
+        let family = families.entry(name.to_string()).or_insert_with(|| Family {
+            kind,
+            series: BTreeMap::new(),
+        });
+        if family.kind != kind {
+            return Err(mismatch(name, family.kind, kind));
+        }
+        if let Some(existing) = family.series.get(&labels)
+            && existing.style() != metric.style()
+        {
+            return Err(style_mismatch(name, existing.style(), metric.style()));
+        }
+        family.series.insert(labels, metric);
+        Ok(())
+    }
+
     fn get_or_create(
         &self,
         name: &str,
@@ -214,7 +349,12 @@ impl Registry {
                     name: name.to_string(),
                 });
             }
-            Ok(family.series.get(&labels).cloned())
+            match family.series.get(&labels) {
+                Some(found @ (Metric::CounterFn(_) | Metric::GaugeFn(_))) => {
+                    Err(style_mismatch(name, found.style(), "handle"))
+                }
+                found => Ok(found.cloned()),
+            }
         };
         if let Some(family) = self.inner.families.read().get(name)
             && let Some(found) = check(family)?
@@ -241,12 +381,39 @@ impl Registry {
         self.inner.families.write().remove(name).is_some()
     }
 
-    /// Calls `f` with each family under the read lock, in name order.
+    /// Calls `f` with each family, in name order, on a copy taken under the read lock: the
+    /// copy holds handles (`Arc`s), so values are current, and callbacks run with no lock held.
     pub(crate) fn visit(&self, mut f: impl FnMut(&str, Option<&str>, &Family)) {
-        let families = self.inner.families.read();
-        let help = self.inner.help.read();
-        for (name, family) in families.iter() {
-            f(name, help.get(name).map(String::as_str), family);
+        let families: Vec<(String, Option<String>, Family)> = {
+            let families = self.inner.families.read();
+            let help = self.inner.help.read();
+            families
+                .iter()
+                .map(|(name, family)| (name.clone(), help.get(name).cloned(), family.clone()))
+                .collect()
+        };
+        for (name, help, family) in &families {
+            f(name, help.as_deref(), family);
+        }
+    }
+
+    /// Drops a callback series whose source reported itself gone, unless it was replaced
+    /// in the meantime; a family left empty goes too, so its name is free again.
+    pub(crate) fn drop_gone(&self, name: &str, labels: &Labels, gone: &Metric) {
+        let mut families = self.inner.families.write();
+        let Some(family) = families.get_mut(name) else {
+            return;
+        };
+        let same = match (family.series.get(labels), gone) {
+            (Some(Metric::CounterFn(a)), Metric::CounterFn(b)) => a.same(b),
+            (Some(Metric::GaugeFn(a)), Metric::GaugeFn(b)) => a.same(b),
+            _ => false,
+        };
+        if same {
+            family.series.remove(labels);
+            if family.series.is_empty() {
+                families.remove(name);
+            }
         }
     }
 }
@@ -256,6 +423,14 @@ fn mismatch(name: &str, existing: Kind, requested: Kind) -> MetricsError {
         name: name.to_string(),
         existing: existing.name(),
         requested: requested.name(),
+    }
+}
+
+fn style_mismatch(name: &str, existing: &'static str, requested: &'static str) -> MetricsError {
+    MetricsError::StyleMismatch {
+        name: name.to_string(),
+        existing,
+        requested,
     }
 }
 

@@ -49,13 +49,17 @@
 //! `RateLimitLayer`, `RetryLayer`, `BulkheadLayer`, `AdaptiveLimitLayer`) that composes with
 //! `ServiceBuilder` and honours `poll_ready` backpressure.
 //!
-//! Still to come in this module: `register_metrics`.
+//! With the `metrics` feature, each primitive's `register_metrics(&registry, prefix)` exposes
+//! its stats as series read when the registry renders, so the call path pays nothing for
+//! them; the registry holds no strong reference, and a dropped primitive's series go with it.
 #![forbid(unsafe_code)]
 
 mod adaptive;
 mod breaker;
 mod bulkhead;
 mod error;
+#[cfg(feature = "metrics")]
+mod export;
 mod rate;
 mod retry;
 

@@ -1,5 +1,6 @@
 //! Integration tests for `perfkit::metrics`.
 
+mod callbacks;
 mod counter;
 mod facade;
 mod histogram;

@@ -3,5 +3,7 @@
 mod adaptive;
 mod breaker;
 mod bulkhead;
+#[cfg(feature = "metrics")]
+mod metrics;
 mod rate;
 mod retry;

@@ -153,3 +153,30 @@ impl fmt::Debug for AdaptiveLimiter {
             .finish()
     }
 }
+
+#[cfg(feature = "metrics")]
+impl AdaptiveLimiter {
+    /// Exposes the limit in `registry` as the gauge `{prefix}_limit`, read at each render.
+    /// The series disappears with the last clone of the limiter.
+    ///
+    /// ```
+    /// use perfkit::metrics::Registry;
+    /// use perfkit::resilience::AdaptiveLimiter;
+    ///
+    /// let registry = Registry::new();
+    /// let limiter = AdaptiveLimiter::aimd().initial_limit(8).build()?;
+    /// limiter.register_metrics(&registry, "db_concurrency")?;
+    /// assert!(registry.render_prometheus().contains("db_concurrency_limit 8"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn register_metrics(
+        &self,
+        registry: &crate::metrics::Registry,
+        prefix: &str,
+    ) -> Result<(), crate::metrics::MetricsError> {
+        let export = crate::resilience::export::Exporter::new(registry, prefix, &self.inner)?;
+        export.gauge("limit", &[], |inner| {
+            inner.limit.load(Ordering::Acquire) as f64
+        })
+    }
+}

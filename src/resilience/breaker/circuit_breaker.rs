@@ -486,3 +486,81 @@ impl fmt::Debug for CircuitBreaker {
             .finish_non_exhaustive()
     }
 }
+
+#[cfg(feature = "metrics")]
+impl CircuitBreaker {
+    /// Exposes [`stats`](Self::stats) in `registry`, read at each render (the call path
+    /// pays nothing for it):
+    ///
+    /// - `{prefix}_state{state="closed"|"open"|"half-open"|"forced-open"|"disabled"}`: 1 for
+    ///   the current state, 0 for the others;
+    /// - `{prefix}_calls_total{outcome="success"|"failure"|"rejected"|"ignored"|"cancelled"}`;
+    /// - `{prefix}_slow_calls_total`;
+    /// - `{prefix}_failure_rate` and `{prefix}_slow_call_rate`: percent over the window, NaN
+    ///   until the window holds the minimum number of calls.
+    ///
+    /// The registry holds no strong reference: once every clone of the breaker is dropped,
+    /// its series disappear. Registering a second breaker under the same prefix replaces
+    /// the first one's series.
+    ///
+    /// ```
+    /// use perfkit::metrics::Registry;
+    /// use perfkit::resilience::CircuitBreaker;
+    ///
+    /// let registry = Registry::new();
+    /// let breaker = CircuitBreaker::builder().build()?;
+    /// breaker.register_metrics(&registry, "payments_breaker")?;
+    /// breaker.try_acquire().unwrap().failure();
+    ///
+    /// let text = registry.render_prometheus();
+    /// assert!(text.contains("payments_breaker_state{state=\"closed\"} 1"));
+    /// assert!(text.contains("payments_breaker_calls_total{outcome=\"failure\"} 1"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn register_metrics(
+        &self,
+        registry: &crate::metrics::Registry,
+        prefix: &str,
+    ) -> Result<(), crate::metrics::MetricsError> {
+        use crate::resilience::export::{Exporter, rate_or_nan};
+
+        fn stats(inner: &Arc<Inner>) -> BreakerStats {
+            CircuitBreaker {
+                inner: Arc::clone(inner),
+            }
+            .stats()
+        }
+
+        let export = Exporter::new(registry, prefix, &self.inner)?;
+        for state in [
+            State::Closed,
+            State::Open,
+            State::HalfOpen,
+            State::ForcedOpen,
+            State::Disabled,
+        ] {
+            let label = state.to_string();
+            export.gauge("state", &[("state", &label)], move |i| {
+                f64::from(u8::from(state_of(i.state.load(Acquire)) == state))
+            })?;
+        }
+        let outcomes: [crate::resilience::export::Field<BreakerStats, u64>; 5] = [
+            ("success", |s| s.successes),
+            ("failure", |s| s.failures),
+            ("rejected", |s| s.rejected),
+            ("ignored", |s| s.ignored),
+            ("cancelled", |s| s.cancelled),
+        ];
+        for (outcome, read) in outcomes {
+            export.counter("calls_total", &[("outcome", outcome)], move |i| {
+                read(&stats(i))
+            })?;
+        }
+        export.counter("slow_calls_total", &[], |i| stats(i).slow)?;
+        export.gauge("failure_rate", &[], |i| rate_or_nan(stats(i).failure_rate))?;
+        export.gauge("slow_call_rate", &[], |i| {
+            rate_or_nan(stats(i).slow_call_rate)
+        })?;
+        Ok(())
+    }
+}

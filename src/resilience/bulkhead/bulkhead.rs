@@ -277,3 +277,65 @@ impl Drop for Place<'_> {
         }
     }
 }
+
+#[cfg(feature = "metrics")]
+impl Bulkhead {
+    /// Exposes [`stats`](Self::stats) in `registry`, read at each render:
+    ///
+    /// - gauges `{prefix}_limit`, `{prefix}_in_use`, `{prefix}_waiting`, `{prefix}_max_in_use`;
+    /// - `{prefix}_calls_total{outcome="accepted"|"rejected"|"queue_full"|"timed_out"|"cancelled"}`.
+    ///
+    /// The registry holds no strong reference: the series disappear with the last clone of
+    /// the bulkhead.
+    ///
+    /// ```
+    /// use perfkit::metrics::Registry;
+    /// use perfkit::resilience::Bulkhead;
+    ///
+    /// let registry = Registry::new();
+    /// let bulkhead = Bulkhead::new(2)?;
+    /// bulkhead.register_metrics(&registry, "search_bulkhead")?;
+    /// let _held = bulkhead.try_acquire()?;
+    ///
+    /// let text = registry.render_prometheus();
+    /// assert!(text.contains("search_bulkhead_in_use 1"));
+    /// assert!(text.contains("search_bulkhead_calls_total{outcome=\"accepted\"} 1"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn register_metrics(
+        &self,
+        registry: &crate::metrics::Registry,
+        prefix: &str,
+    ) -> Result<(), crate::metrics::MetricsError> {
+        fn stats(inner: &Arc<Inner>) -> BulkheadStats {
+            Bulkhead {
+                inner: Arc::clone(inner),
+            }
+            .stats()
+        }
+
+        let export = crate::resilience::export::Exporter::new(registry, prefix, &self.inner)?;
+        let gauges: [crate::resilience::export::Field<BulkheadStats, usize>; 4] = [
+            ("limit", |s| s.limit),
+            ("in_use", |s| s.in_use),
+            ("waiting", |s| s.waiting),
+            ("max_in_use", |s| s.max_in_use),
+        ];
+        for (name, read) in gauges {
+            export.gauge(name, &[], move |i| read(&stats(i)) as f64)?;
+        }
+        let outcomes: [crate::resilience::export::Field<BulkheadStats, u64>; 5] = [
+            ("accepted", |s| s.accepted),
+            ("rejected", |s| s.rejected),
+            ("queue_full", |s| s.queue_full),
+            ("timed_out", |s| s.timed_out),
+            ("cancelled", |s| s.cancelled),
+        ];
+        for (outcome, read) in outcomes {
+            export.counter("calls_total", &[("outcome", outcome)], move |i| {
+                read(&stats(i))
+            })?;
+        }
+        Ok(())
+    }
+}

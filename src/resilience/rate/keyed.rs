@@ -491,3 +491,44 @@ impl<K> fmt::Debug for KeyedRateLimiterBuilder<K> {
             .finish()
     }
 }
+
+#[cfg(feature = "metrics")]
+impl<K: Send + Sync + 'static> KeyedRateLimiter<K> {
+    /// Exposes the key table in `registry`, read at each render: the gauges
+    /// `{prefix}_tracked_keys` and `{prefix}_max_keys`. The series disappear with the last
+    /// clone of the limiter.
+    ///
+    /// Denials are not counted inside the limiter: under attack the deny path is the hot
+    /// one, and a shared counter there would make every core write one cache line. Count
+    /// them where you handle the `Err`, with a [`Counter`](crate::metrics::Counter) (which
+    /// keeps per-thread slots) and the labels you care about.
+    ///
+    /// ```
+    /// use perfkit::metrics::Registry;
+    /// use perfkit::resilience::KeyedRateLimiter;
+    ///
+    /// let registry = Registry::new();
+    /// let limiter = KeyedRateLimiter::<u64>::per_second(10).build()?;
+    /// limiter.register_metrics(&registry, "login_limiter")?;
+    /// assert!(limiter.check_key(&7).is_ok());
+    /// assert!(registry.render_prometheus().contains("login_limiter_tracked_keys 1"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn register_metrics(
+        &self,
+        registry: &crate::metrics::Registry,
+        prefix: &str,
+    ) -> Result<(), crate::metrics::MetricsError> {
+        let export = crate::resilience::export::Exporter::new(registry, prefix, &self.inner)?;
+        export.gauge("tracked_keys", &[], |inner| {
+            inner
+                .shards
+                .iter()
+                .map(|s| s.lock().map.len())
+                .sum::<usize>() as f64
+        })?;
+        export.gauge("max_keys", &[], |inner| {
+            (inner.shard_cap * inner.shards.len()) as f64
+        })
+    }
+}

@@ -303,3 +303,34 @@ impl RetryBudgetBuilder {
         })
     }
 }
+
+#[cfg(feature = "metrics")]
+impl RetryBudget {
+    /// Exposes the budget in `registry`, read at each render: the gauge
+    /// `{prefix}_available` (whole retries available now, the reserve included). The series
+    /// disappears with the last clone of the budget.
+    ///
+    /// ```
+    /// use perfkit::metrics::Registry;
+    /// use perfkit::resilience::RetryBudget;
+    ///
+    /// let registry = Registry::new();
+    /// let budget = RetryBudget::builder().min_per_second(10).build()?;
+    /// budget.register_metrics(&registry, "api_retry_budget")?;
+    /// assert!(registry.render_prometheus().contains("api_retry_budget_available 100"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn register_metrics(
+        &self,
+        registry: &crate::metrics::Registry,
+        prefix: &str,
+    ) -> Result<(), crate::metrics::MetricsError> {
+        let export = crate::resilience::export::Exporter::new(registry, prefix, &self.inner)?;
+        export.gauge("available", &[], |inner| {
+            RetryBudget {
+                inner: Arc::clone(inner),
+            }
+            .available() as f64
+        })
+    }
+}

@@ -379,3 +379,49 @@ impl<P> RetryBuilder<P> {
         })
     }
 }
+
+#[cfg(feature = "metrics")]
+impl<P> Retry<P> {
+    /// Exposes [`stats`](Self::stats) in `registry`, read at each render:
+    /// `{prefix}_retries_total`, `{prefix}_recovered_total` and
+    /// `{prefix}_gave_up_total{reason="attempts_exhausted"|"budget_exhausted"|"elapsed_exceeded"|"not_retryable"}`;
+    /// with a budget, also its series under `{prefix}_budget` (see
+    /// [`RetryBudget::register_metrics`]). Clones of a policy share one set of counts; the
+    /// series disappear with the last clone.
+    ///
+    /// ```
+    /// use perfkit::metrics::Registry;
+    /// use perfkit::resilience::Retry;
+    /// use std::time::Duration;
+    ///
+    /// let registry = Registry::new();
+    /// let retry = Retry::constant(Duration::ZERO).max_attempts(3).build()?;
+    /// retry.register_metrics(&registry, "inventory_retry")?;
+    /// assert!(registry.render_prometheus().contains("inventory_retry_retries_total 0"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn register_metrics(
+        &self,
+        registry: &crate::metrics::Registry,
+        prefix: &str,
+    ) -> Result<(), crate::metrics::MetricsError> {
+        let export = crate::resilience::export::Exporter::new(registry, prefix, &self.shared)?;
+        export.counter("retries_total", &[], |s| s.counters.snapshot().retries)?;
+        export.counter("recovered_total", &[], |s| s.counters.snapshot().recovered)?;
+        let reasons: [crate::resilience::export::Field<RetryStats, u64>; 4] = [
+            ("attempts_exhausted", |s| s.attempts_exhausted),
+            ("budget_exhausted", |s| s.budget_refusals),
+            ("elapsed_exceeded", |s| s.elapsed_exceeded),
+            ("not_retryable", |s| s.not_retryable),
+        ];
+        for (reason, read) in reasons {
+            export.counter("gave_up_total", &[("reason", reason)], move |s| {
+                read(&s.counters.snapshot())
+            })?;
+        }
+        if let Some(budget) = &self.budget {
+            budget.register_metrics(registry, &format!("{prefix}_budget"))?;
+        }
+        Ok(())
+    }
+}
