@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::ops::Deref;
+use std::sync::Arc;
 
 use bumpalo::Bump;
 use crossbeam_queue::ArrayQueue;
@@ -35,7 +36,7 @@ pub struct ArenaPool {
     idle: ArrayQueue<Bump>,
     retain_bytes: usize,
     initial_bytes: usize,
-    counters: ArenaCounters,
+    counters: Arc<ArenaCounters>,
 }
 
 #[derive(Debug, Default)]
@@ -94,6 +95,35 @@ impl ArenaPool {
             Ok(()) => self.counters.returns.add(1),
             Err(_) => self.counters.discards.add(1),
         }
+    }
+
+    /// Registers the pool's figures in `registry` as series read at render time:
+    /// `{prefix}_gets_total{result="reuse"|"create"}`,
+    /// `{prefix}_returns_total{outcome="kept"|"trimmed"|"discarded"}` (counters) and
+    /// `{prefix}_idle` (gauge). The series do not keep the pool alive.
+    ///
+    /// Errors: [`crate::metrics::MetricsError`] for a prefix that makes an invalid name or a
+    /// series already registered with another type.
+    #[cfg(feature = "metrics")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
+    pub fn register_metrics(
+        &self,
+        registry: &crate::metrics::Registry,
+        prefix: &str,
+    ) -> Result<(), crate::metrics::MetricsError> {
+        let export = super::export::Exporter::new(registry, prefix, &self.counters);
+        export.counter("gets_total", &[("result", "reuse")], |c| c.reuses.get())?;
+        export.counter("gets_total", &[("result", "create")], |c| c.creations.get())?;
+        export.counter("returns_total", &[("outcome", "kept")], |c| c.returns.get())?;
+        export.counter("returns_total", &[("outcome", "trimmed")], |c| {
+            c.trimmed.get()
+        })?;
+        export.counter("returns_total", &[("outcome", "discarded")], |c| {
+            c.discards.get()
+        })?;
+        export.gauge("idle", &[], |c| {
+            c.returns.get().saturating_sub(c.reuses.get()) as f64
+        })
     }
 
     /// A snapshot of the pool's counters.
@@ -223,7 +253,7 @@ impl ArenaPoolBuilder {
             idle: ArrayQueue::new(self.max_idle),
             retain_bytes: self.retain_bytes,
             initial_bytes: self.initial_bytes,
-            counters: ArenaCounters::default(),
+            counters: Arc::default(),
         })
     }
 }

@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
 
 use super::error::MemError;
 use super::raw::{Geometry, PoolHandle, RawBlock};
@@ -42,7 +43,9 @@ pub const MAX_CHUNKS: usize = 4096;
 /// ```
 #[derive(Clone)]
 pub struct BlockPool {
-    handle: PoolHandle,
+    // The pool's one counted handle, shared by every clone; metrics hold a `Weak` of it, so
+    // registering does not keep the pool alive.
+    handle: Arc<PoolHandle>,
 }
 
 impl fmt::Debug for BlockPool {
@@ -94,21 +97,53 @@ impl BlockPool {
 
     /// Whether two handles share the same pool.
     pub fn same_pool(&self, other: &BlockPool) -> bool {
-        self.handle.same(&other.handle)
+        Arc::ptr_eq(&self.handle, &other.handle)
     }
 
     /// A snapshot of the pool's figures. Exact when no other thread is using the pool; a
     /// close approximation while they are.
     pub fn stats(&self) -> BlockStats {
-        let s = self.handle.stats();
-        BlockStats {
-            capacity: s.capacity,
-            max_capacity: s.max_capacity,
-            in_use: s.in_use,
-            cached: s.cached,
-            high_water: s.high_water,
-            exhausted: s.exhausted as u64,
+        stats_of(&self.handle)
+    }
+
+    /// Registers the pool's figures in `registry` as series read at render time:
+    /// `{prefix}_capacity`, `{prefix}_max_capacity`, `{prefix}_in_use`, `{prefix}_cached`,
+    /// `{prefix}_high_water` (gauges) and `{prefix}_exhausted_total` (counter). The series
+    /// do not keep the pool alive; they vanish once it is dropped.
+    ///
+    /// Errors: [`crate::metrics::MetricsError`] for a prefix that makes an invalid name or a
+    /// series already registered with another type.
+    #[cfg(feature = "metrics")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
+    pub fn register_metrics(
+        &self,
+        registry: &crate::metrics::Registry,
+        prefix: &str,
+    ) -> Result<(), crate::metrics::MetricsError> {
+        let export = super::export::Exporter::new(registry, prefix, &self.handle);
+        let gauges: [(&str, fn(&BlockStats) -> usize); 5] = [
+            ("capacity", |s| s.capacity),
+            ("max_capacity", |s| s.max_capacity),
+            ("in_use", |s| s.in_use),
+            ("cached", |s| s.cached),
+            ("high_water", |s| s.high_water),
+        ];
+        for (name, read) in gauges {
+            export.gauge(name, &[], move |h| read(&stats_of(h)) as f64)?;
         }
+        export.counter("exhausted_total", &[], |h| stats_of(h).exhausted)
+    }
+}
+
+fn stats_of(handle: &PoolHandle) -> BlockStats {
+    let s = handle.stats();
+    BlockStats {
+        capacity: s.capacity,
+        max_capacity: s.max_capacity,
+        in_use: s.in_use,
+        cached: s.cached,
+        high_water: s.high_water,
+        exhausted: s.exhausted as u64,
     }
 }
 
@@ -243,7 +278,7 @@ impl BlockPoolBuilder {
     pub fn build(self) -> Result<BlockPool, MemError> {
         let geometry = self.geometry()?;
         Ok(BlockPool {
-            handle: PoolHandle::new(geometry)?,
+            handle: Arc::new(PoolHandle::new(geometry)?),
         })
     }
 

@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use bytes::{Bytes, BytesMut};
@@ -46,8 +47,7 @@ pub struct BufferPool {
     min_shift: u32,
     max_size: usize,
     max_idle_bytes: usize,
-    idle_bytes: CachePadded<AtomicUsize>,
-    counters: BufferCounters,
+    counters: Arc<BufferCounters>,
 }
 
 #[derive(Debug, Default)]
@@ -58,6 +58,16 @@ struct BufferCounters {
     returns: ShardedCounter,
     discards: ShardedCounter,
     frozen: ShardedCounter,
+    idle_bytes: CachePadded<AtomicUsize>,
+}
+
+impl BufferCounters {
+    /// Idle buffers by the counts (returned in, reused out): exact when no thread is using
+    /// the pool.
+    #[cfg(feature = "metrics")]
+    fn idle_by_counts(&self) -> usize {
+        self.returns.get().saturating_sub(self.reuses.get()) as usize
+    }
 }
 
 impl fmt::Debug for BufferPool {
@@ -91,7 +101,9 @@ impl BufferPool {
         };
         let buf = match self.classes.get(class).and_then(ArrayQueue::pop) {
             Some(b) => {
-                self.idle_bytes.fetch_sub(b.capacity(), Ordering::Relaxed);
+                self.counters
+                    .idle_bytes
+                    .fetch_sub(b.capacity(), Ordering::Relaxed);
                 self.counters.reuses.add(1);
                 b
             }
@@ -128,9 +140,9 @@ impl BufferPool {
             return;
         };
         // Reserve the bytes before pushing, so concurrent returns cannot overshoot the budget.
-        let before = self.idle_bytes.fetch_add(cap, Ordering::Relaxed);
+        let before = self.counters.idle_bytes.fetch_add(cap, Ordering::Relaxed);
         if before + cap > self.max_idle_bytes {
-            self.idle_bytes.fetch_sub(cap, Ordering::Relaxed);
+            self.counters.idle_bytes.fetch_sub(cap, Ordering::Relaxed);
             self.counters.discards.add(1);
             return;
         }
@@ -138,10 +150,46 @@ impl BufferPool {
         match queue.push(buf) {
             Ok(()) => self.counters.returns.add(1),
             Err(_) => {
-                self.idle_bytes.fetch_sub(cap, Ordering::Relaxed);
+                self.counters.idle_bytes.fetch_sub(cap, Ordering::Relaxed);
                 self.counters.discards.add(1);
             }
         }
+    }
+
+    /// Registers the pool's figures in `registry` as series read at render time:
+    /// `{prefix}_gets_total{result="reuse"|"allocate"|"oversize"}`,
+    /// `{prefix}_returns_total{outcome="kept"|"discarded"|"frozen"}` (counters),
+    /// `{prefix}_idle_buffers` and `{prefix}_idle_bytes` (gauges). The series do not keep the
+    /// pool alive.
+    ///
+    /// Errors: [`crate::metrics::MetricsError`] for a prefix that makes an invalid name or a
+    /// series already registered with another type.
+    #[cfg(feature = "metrics")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
+    pub fn register_metrics(
+        &self,
+        registry: &crate::metrics::Registry,
+        prefix: &str,
+    ) -> Result<(), crate::metrics::MetricsError> {
+        let export = super::export::Exporter::new(registry, prefix, &self.counters);
+        export.counter("gets_total", &[("result", "reuse")], |c| c.reuses.get())?;
+        export.counter("gets_total", &[("result", "allocate")], |c| {
+            c.allocations.get()
+        })?;
+        export.counter("gets_total", &[("result", "oversize")], |c| {
+            c.oversize.get()
+        })?;
+        export.counter("returns_total", &[("outcome", "kept")], |c| c.returns.get())?;
+        export.counter("returns_total", &[("outcome", "discarded")], |c| {
+            c.discards.get()
+        })?;
+        export.counter("returns_total", &[("outcome", "frozen")], |c| {
+            c.frozen.get()
+        })?;
+        export.gauge("idle_buffers", &[], |c| c.idle_by_counts() as f64)?;
+        export.gauge("idle_bytes", &[], |c| {
+            c.idle_bytes.load(Ordering::Relaxed) as f64
+        })
     }
 
     /// A snapshot of the pool's counters.
@@ -155,7 +203,7 @@ impl BufferPool {
             discards: c.discards.get(),
             frozen: c.frozen.get(),
             idle_buffers: self.classes.iter().map(ArrayQueue::len).sum(),
-            idle_bytes: self.idle_bytes.load(Ordering::Relaxed),
+            idle_bytes: c.idle_bytes.load(Ordering::Relaxed),
         }
     }
 }
@@ -315,8 +363,7 @@ impl BufferPoolBuilder {
             min_shift,
             max_size: self.max_size,
             max_idle_bytes: self.max_idle_bytes,
-            idle_bytes: CachePadded::new(AtomicUsize::new(0)),
-            counters: BufferCounters::default(),
+            counters: Arc::default(),
         })
     }
 }

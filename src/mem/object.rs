@@ -52,9 +52,17 @@ pub(crate) struct ObjectCounters {
     returns: ShardedCounter,
     discards: ShardedCounter,
     detached: ShardedCounter,
+    prewarmed: ShardedCounter,
 }
 
 impl ObjectCounters {
+    /// Idle values by the counts (prewarmed and returned in, reused out): what the metrics
+    /// read without a handle on the queue. Exact when no thread is using the pool.
+    #[cfg(feature = "metrics")]
+    fn idle_by_counts(&self) -> usize {
+        (self.prewarmed.get() + self.returns.get()).saturating_sub(self.reuses.get()) as usize
+    }
+
     pub(crate) fn snapshot(&self, idle: usize) -> ObjectStats {
         ObjectStats {
             reuses: self.reuses.get(),
@@ -108,6 +116,7 @@ impl<T> ObjectPool<T> {
             added += 1;
         }
         self.counters.creations.add(added as u64);
+        self.counters.prewarmed.add(added as u64);
         added
     }
 
@@ -139,6 +148,33 @@ impl<T> ObjectPool<T> {
     pub fn stats(&self) -> ObjectStats {
         self.counters
             .snapshot(self.idle.as_ref().map_or(0, ArrayQueue::len))
+    }
+
+    /// Registers the pool's figures in `registry` as series read at render time:
+    /// `{prefix}_gets_total{result="reuse"|"create"}`,
+    /// `{prefix}_returns_total{outcome="kept"|"discarded"|"detached"}` (counters) and
+    /// `{prefix}_idle` (gauge). The series do not keep the pool alive.
+    ///
+    /// Errors: [`crate::metrics::MetricsError`] for a prefix that makes an invalid name or a
+    /// series already registered with another type.
+    #[cfg(feature = "metrics")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
+    pub fn register_metrics(
+        &self,
+        registry: &crate::metrics::Registry,
+        prefix: &str,
+    ) -> Result<(), crate::metrics::MetricsError> {
+        let export = super::export::Exporter::new(registry, prefix, &self.counters);
+        export.counter("gets_total", &[("result", "reuse")], |c| c.reuses.get())?;
+        export.counter("gets_total", &[("result", "create")], |c| c.creations.get())?;
+        export.counter("returns_total", &[("outcome", "kept")], |c| c.returns.get())?;
+        export.counter("returns_total", &[("outcome", "discarded")], |c| {
+            c.discards.get()
+        })?;
+        export.counter("returns_total", &[("outcome", "detached")], |c| {
+            c.detached.get()
+        })?;
+        export.gauge("idle", &[], |c| c.idle_by_counts() as f64)
     }
 
     #[inline]

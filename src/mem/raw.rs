@@ -328,8 +328,9 @@ impl Inner {
     }
 }
 
-/// A counted handle to a pool. Clone adds a handle; the last handle's drop drains the
-/// caches, and whoever drops the last reference (handle or block) frees the pool.
+/// A counted handle to a pool (`BlockPool` shares one through an `Arc`). The last handle's
+/// drop drains the caches, and whoever drops the last reference (handle or block) frees
+/// the pool. The count leaves room for many handles; today there is one per pool.
 #[derive(Debug)]
 pub(crate) struct PoolHandle {
     inner: NonNull<Inner>,
@@ -389,22 +390,6 @@ impl PoolHandle {
             index: e.index,
             len: inner.geometry.block_size,
         })
-    }
-
-    /// Whether two handles share one pool.
-    pub(crate) fn same(&self, other: &Self) -> bool {
-        self.inner == other.inner
-    }
-}
-
-impl Clone for PoolHandle {
-    fn clone(&self) -> Self {
-        let old = self.inner().refs.fetch_add(HANDLE, Ordering::Relaxed);
-        if old >> 32 >= u64::from(u32::MAX / 2) {
-            // Like `Arc`: billions of clones mean a leak loop; wrapping would free too soon.
-            std::process::abort();
-        }
-        Self { inner: self.inner }
     }
 }
 

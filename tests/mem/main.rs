@@ -6,6 +6,8 @@ mod block;
 mod block_model;
 mod block_stress;
 mod buffer;
+#[cfg(feature = "metrics")]
+mod metrics;
 mod object;
 
 /// Scales a count down under Miri.
