@@ -12,7 +12,7 @@
 //! | [`baseline`] | `baseline` | the documented performance baselines as data, verdicts with severities, regression detection against a previous run, alert cooldown, text and HTML reports, JSON run history |
 //! | [`resilience`] | `resilience` | [`resilience::CircuitBreaker`] (resilience4j model, lock-free closed path), [`resilience::RateLimiter`] (GCRA in one atomic word), [`resilience::KeyedRateLimiter`] (bounded memory), [`resilience::Retry`] (backoff, jitter, retry budget), [`resilience::Bulkhead`] and [`resilience::AdaptiveLimiter`] (AIMD, gradient) |
 //! | [`resilience`] | `tower` | the same primitives as `tower` layers (`CircuitBreakerLayer`, `RateLimitLayer`, `RetryLayer`, `BulkheadLayer`, `AdaptiveLimitLayer`) |
-//! | [`mem`] | `mem` | [`mem::BlockPool`] (fixed-size aligned blocks, lock-free per-thread caches over an ABA-safe stack, optional growth) |
+//! | [`mem`] | `mem` | [`mem::BlockPool`] (fixed-size aligned blocks, lock-free per-thread caches over an ABA-safe stack, optional growth), [`mem::ObjectPool`], [`mem::BufferPool`] (size-classed `BytesMut`, zero-copy freeze), [`mem::ArenaPool`] (pooled `bumpalo` arenas) |
 //! | [`clock`] | always | the [`clock::Clock`] trait that every time-based part takes, so tests can drive time by hand |
 //!
 //! `default` turns on `metrics`, `baseline`, `resilience` and `mem`; `full` turns on everything. Every feature

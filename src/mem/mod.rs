@@ -12,6 +12,9 @@
 //! - [`ArenaPool`]: pooled `bumpalo::Bump` arenas, reset on return; an arena that grew past
 //!   the retained-capacity limit is freed, so one burst does not pin memory.
 //!
+//! With the `metrics` feature on, every pool has `register_metrics(&registry, prefix)`,
+//! which exports its figures as series read at render time, without keeping the pool alive.
+//!
 //! Every builder checks its settings and returns [`MemError`] for ones that cannot work —
 //! never a panic. The unsafe core and the reasoning behind it are described in
 //! `docs/unsafe.md` (## mem).
