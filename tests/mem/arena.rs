@@ -68,7 +68,7 @@ fn idle_arenas_are_bounded() {
 #[test]
 fn shared_between_threads() {
     let pool = ArenaPool::builder().max_idle(4).build().unwrap();
-    let rounds = crate::scaled(500, 10);
+    let rounds = crate::scaled(500, 6);
     std::thread::scope(|s| {
         for t in 0..crate::scaled(4, 2) {
             let pool = &pool;

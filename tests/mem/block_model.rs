@@ -21,7 +21,7 @@ fn ops() -> impl Strategy<Value = Vec<Op>> {
         1 => Just(Op::CloneHandle),
         1 => Just(Op::DropHandle),
     ];
-    prop::collection::vec(op, 0..crate::scaled(300, 60))
+    prop::collection::vec(op, 0..crate::scaled(300, 40))
 }
 
 fn stamp(b: &mut Block, tag: u32) {
@@ -40,7 +40,7 @@ fn check_stamp(b: &Block, tag: u32) -> bool {
 
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: crate::scaled(200, 8) as u32,
+        cases: crate::scaled(200, 4) as u32,
         ..ProptestConfig::default()
     })]
 

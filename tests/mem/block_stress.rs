@@ -20,8 +20,8 @@ fn intact(b: &Block, owner: u64, round: u64) -> bool {
 
 #[test]
 fn concurrent_owners_never_share_a_block() {
-    let threads = crate::scaled(4, 3) as u64;
-    let rounds = crate::scaled(3_000, 40) as u64;
+    let threads = crate::scaled(4, 2) as u64;
+    let rounds = crate::scaled(3_000, 30) as u64;
     let hold = 8usize;
     let pool = BlockPool::builder()
         .block_size(crate::scaled(256, 24))

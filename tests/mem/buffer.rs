@@ -142,7 +142,7 @@ fn grown_or_split_buffers_are_filed_by_their_capacity() {
 #[test]
 fn shared_between_threads() {
     let pool = BufferPool::builder().build().unwrap();
-    let rounds = crate::scaled(1_000, 20);
+    let rounds = crate::scaled(1_000, 8);
     std::thread::scope(|s| {
         for t in 0..crate::scaled(4, 2) {
             let pool = &pool;

@@ -52,7 +52,7 @@ fn detached_values_leave_for_good() {
 #[test]
 fn shared_between_threads() {
     let pool = ObjectPool::new(8, || 0u64);
-    let rounds = crate::scaled(2_000, 50);
+    let rounds = crate::scaled(2_000, 20);
     std::thread::scope(|s| {
         for _ in 0..crate::scaled(4, 2) {
             s.spawn(|| {
@@ -80,7 +80,7 @@ enum Op {
 
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: crate::scaled(200, 6) as u32,
+        cases: crate::scaled(200, 3) as u32,
         ..ProptestConfig::default()
     })]
 
@@ -94,7 +94,7 @@ proptest! {
             4 => any::<usize>().prop_map(Op::Drop),
             1 => any::<usize>().prop_map(Op::Detach),
             1 => (0usize..4).prop_map(Op::Prewarm),
-        ], 0..crate::scaled(200, 40)),
+        ], 0..crate::scaled(200, 30)),
     ) {
         let serial = Arc::new(AtomicUsize::new(0));
         let s2 = serial.clone();
