@@ -39,35 +39,33 @@ type Reset<T> = Box<dyn Fn(&mut T) + Send + Sync>;
 /// # drop(kept);
 /// ```
 pub struct ObjectPool<T> {
-    idle: Option<ArrayQueue<T>>,
+    shared: Arc<ObjectShared<T>>,
     factory: Factory<T>,
     reset: Option<Reset<T>>,
-    counters: Arc<ObjectCounters>,
 }
 
-#[derive(Debug, Default)]
-pub(crate) struct ObjectCounters {
+/// The idle values and the counters: what `register_metrics` reads through a `Weak`.
+///
+/// One counter moves per `get` (reuse or creation) and none per successful return: returns
+/// are derived (`idle = prewarmed + returns − reuses`), so the hot path pays one counter.
+#[derive(Debug)]
+struct ObjectShared<T> {
+    idle: Option<ArrayQueue<T>>,
     reuses: ShardedCounter,
     creations: ShardedCounter,
-    returns: ShardedCounter,
     discards: ShardedCounter,
     detached: ShardedCounter,
     prewarmed: ShardedCounter,
 }
 
-impl ObjectCounters {
-    /// Idle values by the counts (prewarmed and returned in, reused out): what the metrics
-    /// read without a handle on the queue. Exact when no thread is using the pool.
-    #[cfg(feature = "metrics")]
-    fn idle_by_counts(&self) -> usize {
-        (self.prewarmed.get() + self.returns.get()).saturating_sub(self.reuses.get()) as usize
-    }
-
-    pub(crate) fn snapshot(&self, idle: usize) -> ObjectStats {
+impl<T> ObjectShared<T> {
+    fn snapshot(&self) -> ObjectStats {
+        let idle = self.idle.as_ref().map_or(0, ArrayQueue::len);
+        let reuses = self.reuses.get();
         ObjectStats {
-            reuses: self.reuses.get(),
+            reuses,
             creations: self.creations.get(),
-            returns: self.returns.get(),
+            returns: (idle as u64 + reuses).saturating_sub(self.prewarmed.get()),
             discards: self.discards.get(),
             detached: self.detached.get(),
             idle,
@@ -89,15 +87,21 @@ impl<T> ObjectPool<T> {
     /// fresh and dropped on return) and makes new ones with `factory`. No reset by default.
     pub fn new(max_idle: usize, factory: impl Fn() -> T + Send + Sync + 'static) -> Self {
         Self {
-            idle: (max_idle > 0).then(|| ArrayQueue::new(max_idle)),
+            shared: Arc::new(ObjectShared {
+                idle: (max_idle > 0).then(|| ArrayQueue::new(max_idle)),
+                reuses: ShardedCounter::default(),
+                creations: ShardedCounter::default(),
+                discards: ShardedCounter::default(),
+                detached: ShardedCounter::default(),
+                prewarmed: ShardedCounter::default(),
+            }),
             factory: Box::new(factory),
             reset: None,
-            counters: Arc::default(),
         }
     }
 
-    /// Runs `reset` on every value returned to the pool, before it is kept (a value that is
-    /// discarded or detached is not reset). Default: none.
+    /// Runs `reset` on every value returned to the pool, before it is kept (a detached value
+    /// is not reset). Default: none.
     #[must_use]
     pub fn with_reset(mut self, reset: impl Fn(&mut T) + Send + Sync + 'static) -> Self {
         self.reset = Some(Box::new(reset));
@@ -107,7 +111,9 @@ impl<T> ObjectPool<T> {
     /// Makes up to `n` values now, so the first `get`s find them; stops when the pool holds
     /// `max_idle`. Returns how many were added.
     pub fn prewarm(&self, n: usize) -> usize {
-        let Some(idle) = &self.idle else { return 0 };
+        let Some(idle) = &self.shared.idle else {
+            return 0;
+        };
         let mut added = 0;
         while added < n && !idle.is_full() {
             if idle.push((self.factory)()).is_err() {
@@ -115,21 +121,21 @@ impl<T> ObjectPool<T> {
             }
             added += 1;
         }
-        self.counters.creations.add(added as u64);
-        self.counters.prewarmed.add(added as u64);
+        self.shared.creations.add(added as u64);
+        self.shared.prewarmed.add(added as u64);
         added
     }
 
     /// An idle value, or a new one from the factory.
     #[inline]
     pub fn get(&self) -> Pooled<'_, T> {
-        let value = match self.idle.as_ref().and_then(ArrayQueue::pop) {
+        let value = match self.shared.idle.as_ref().and_then(ArrayQueue::pop) {
             Some(v) => {
-                self.counters.reuses.add(1);
+                self.shared.reuses.add(1);
                 v
             }
             None => {
-                self.counters.creations.add(1);
+                self.shared.creations.add(1);
                 (self.factory)()
             }
         };
@@ -141,13 +147,12 @@ impl<T> ObjectPool<T> {
 
     /// The most idle values the pool keeps.
     pub fn max_idle(&self) -> usize {
-        self.idle.as_ref().map_or(0, ArrayQueue::capacity)
+        self.shared.idle.as_ref().map_or(0, ArrayQueue::capacity)
     }
 
     /// A snapshot of the pool's counters.
     pub fn stats(&self) -> ObjectStats {
-        self.counters
-            .snapshot(self.idle.as_ref().map_or(0, ArrayQueue::len))
+        self.shared.snapshot()
     }
 
     /// Registers the pool's figures in `registry` as series read at render time:
@@ -163,36 +168,35 @@ impl<T> ObjectPool<T> {
         &self,
         registry: &crate::metrics::Registry,
         prefix: &str,
-    ) -> Result<(), crate::metrics::MetricsError> {
-        let export = super::export::Exporter::new(registry, prefix, &self.counters);
-        export.counter("gets_total", &[("result", "reuse")], |c| c.reuses.get())?;
-        export.counter("gets_total", &[("result", "create")], |c| c.creations.get())?;
-        export.counter("returns_total", &[("outcome", "kept")], |c| c.returns.get())?;
-        export.counter("returns_total", &[("outcome", "discarded")], |c| {
-            c.discards.get()
-        })?;
-        export.counter("returns_total", &[("outcome", "detached")], |c| {
-            c.detached.get()
-        })?;
-        export.gauge("idle", &[], |c| c.idle_by_counts() as f64)
+    ) -> Result<(), crate::metrics::MetricsError>
+    where
+        T: Send + 'static,
+    {
+        let export = super::export::Exporter::new(registry, prefix, &self.shared);
+        let counters: [(&str, (&str, &str), fn(&ObjectStats) -> u64); 5] = [
+            ("gets_total", ("result", "reuse"), |s| s.reuses),
+            ("gets_total", ("result", "create"), |s| s.creations),
+            ("returns_total", ("outcome", "kept"), |s| s.returns),
+            ("returns_total", ("outcome", "discarded"), |s| s.discards),
+            ("returns_total", ("outcome", "detached"), |s| s.detached),
+        ];
+        for (name, label, read) in counters {
+            export.counter(name, &[label], move |sh| read(&sh.snapshot()))?;
+        }
+        export.gauge("idle", &[], |sh| sh.snapshot().idle as f64)
     }
 
     #[inline]
     fn put_back(&self, mut value: T) {
-        let Some(idle) = &self.idle else {
-            self.counters.discards.add(1);
+        let Some(idle) = &self.shared.idle else {
+            self.shared.discards.add(1);
             return;
         };
-        if idle.is_full() {
-            self.counters.discards.add(1);
-            return;
-        }
         if let Some(reset) = &self.reset {
             reset(&mut value);
         }
-        match idle.push(value) {
-            Ok(()) => self.counters.returns.add(1),
-            Err(_) => self.counters.discards.add(1),
+        if idle.push(value).is_err() {
+            self.shared.discards.add(1);
         }
     }
 }
@@ -226,7 +230,7 @@ pub struct Pooled<'a, T> {
 impl<T> Pooled<'_, T> {
     /// Takes the value out of the pool for good (counted in [`ObjectStats::detached`]).
     pub fn detach(mut self) -> T {
-        self.pool.counters.detached.add(1);
+        self.pool.shared.detached.add(1);
         match self.value.take() {
             Some(v) => v,
             // `value` is only taken by `detach` (which consumes the guard) and `drop`.
