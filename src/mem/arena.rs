@@ -61,7 +61,6 @@ impl fmt::Debug for ArenaPool {
 impl ArenaPool {
     /// Starts an [`ArenaPoolBuilder`] with its defaults: 16 idle arenas, 1 MiB retained per
     /// arena, arenas start with 4 KiB.
-    #[must_use]
     pub fn builder() -> ArenaPoolBuilder {
         ArenaPoolBuilder::default()
     }

@@ -61,7 +61,6 @@ impl fmt::Debug for BlockPool {
 impl BlockPool {
     /// Starts a [`BlockPoolBuilder`] with its defaults: 4096-byte blocks, 1024 of them,
     /// aligned to 64 bytes, no growth.
-    #[must_use]
     pub fn builder() -> BlockPoolBuilder {
         BlockPoolBuilder::default()
     }
@@ -121,7 +120,7 @@ impl BlockPool {
         prefix: &str,
     ) -> Result<(), crate::metrics::MetricsError> {
         let export = super::export::Exporter::new(registry, prefix, &self.handle);
-        let gauges: [(&str, fn(&BlockStats) -> usize); 5] = [
+        let gauges: [Field<usize>; 5] = [
             ("capacity", |s| s.capacity),
             ("max_capacity", |s| s.max_capacity),
             ("in_use", |s| s.in_use),
@@ -134,6 +133,10 @@ impl BlockPool {
         export.counter("exhausted_total", &[], |h| stats_of(h).exhausted)
     }
 }
+
+/// A series suffix and how to read its figure from the stats.
+#[cfg(feature = "metrics")]
+type Field<V> = (&'static str, fn(&BlockStats) -> V);
 
 fn stats_of(handle: &PoolHandle) -> BlockStats {
     let s = handle.stats();

@@ -84,7 +84,6 @@ impl fmt::Debug for BufferPool {
 impl BufferPool {
     /// Starts a [`BufferPoolBuilder`] with its defaults: classes from 512 B to 4 MiB, at most
     /// 64 MiB of idle buffers.
-    #[must_use]
     pub fn builder() -> BufferPoolBuilder {
         BufferPoolBuilder::default()
     }

@@ -173,7 +173,7 @@ impl<T> ObjectPool<T> {
         T: Send + 'static,
     {
         let export = super::export::Exporter::new(registry, prefix, &self.shared);
-        let counters: [(&str, (&str, &str), fn(&ObjectStats) -> u64); 5] = [
+        let counters: [LabelledField; 5] = [
             ("gets_total", ("result", "reuse"), |s| s.reuses),
             ("gets_total", ("result", "create"), |s| s.creations),
             ("returns_total", ("outcome", "kept"), |s| s.returns),
@@ -200,6 +200,14 @@ impl<T> ObjectPool<T> {
         }
     }
 }
+
+/// A series name, its one label, and how to read its figure from the stats.
+#[cfg(feature = "metrics")]
+type LabelledField = (
+    &'static str,
+    (&'static str, &'static str),
+    fn(&ObjectStats) -> u64,
+);
 
 /// Figures of an [`ObjectPool`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
