@@ -10,13 +10,19 @@ if ! cargo +nightly miri --version >/dev/null 2>&1; then
   rustup +nightly component add miri rust-src
 fi
 
+# Both runs go through ci/mem-check, a harness crate that builds tests/mem and the loom
+# models against perfkit with only `mem` on and proptest as its one dev-dependency: the
+# same tests as `cargo +nightly miri test --no-default-features --features mem --test mem`
+# without compiling criterion, tokio and the other peers under Miri.
+harness=ci/mem-check/Cargo.toml
+
 echo "--- miri: mem tests"
-# Isolation off only for the clock proptest reads; tests shrink themselves under cfg(miri).
-MIRIFLAGS="${MIRIFLAGS:-} -Zmiri-disable-isolation" \
-  cargo +nightly miri test --no-default-features --features mem --test mem
+# Isolation off for proptest's failure persistence; tests shrink themselves under cfg(miri).
+MIRIFLAGS="${MIRIFLAGS:-} -Zmiri-disable-isolation" CARGO_TARGET_DIR=target/mem-check \
+  cargo +nightly miri test --manifest-path "$harness" --test mem
 
 echo "--- loom: lock-free core"
-# Its own target dir: the cfg changes every crate's fingerprint. A debug build: the
-# dev-dependencies compile much faster than in release, and the models are small.
+# Its own target dir: the cfg changes every crate's fingerprint. The same models also run
+# in the crate itself: RUSTFLAGS="--cfg perfkit_loom" cargo test --features mem --lib loom
 RUSTFLAGS="--cfg perfkit_loom" CARGO_TARGET_DIR=target/loom \
-  cargo test --no-default-features --features mem --lib loom
+  cargo test --manifest-path "$harness" --lib
