@@ -13,9 +13,10 @@
 //! | [`resilience`] | `resilience` | [`resilience::CircuitBreaker`] (resilience4j model, lock-free closed path), [`resilience::RateLimiter`] (GCRA in one atomic word), [`resilience::KeyedRateLimiter`] (bounded memory), [`resilience::Retry`] (backoff, jitter, retry budget), [`resilience::Bulkhead`] and [`resilience::AdaptiveLimiter`] (AIMD, gradient) |
 //! | [`resilience`] | `tower` | the same primitives as `tower` layers (`CircuitBreakerLayer`, `RateLimitLayer`, `RetryLayer`, `BulkheadLayer`, `AdaptiveLimitLayer`) |
 //! | [`mem`] | `mem` | [`mem::BlockPool`] (fixed-size aligned blocks, lock-free per-thread caches over an ABA-safe stack, optional growth), [`mem::ObjectPool`], [`mem::BufferPool`] (size-classed `BytesMut`, zero-copy freeze), [`mem::ArenaPool`] (pooled `bumpalo` arenas) |
+//! | [`balance`] | `balance` | [`balance::Balancer`]: round robin, smooth weighted round robin, least connections, weighted random, health score, P2C peak-EWMA, consistent hashing (ring and Maglev); outlier ejection, slow start, panic threshold, lock-free run-time updates, [`balance::HealthChecker`] |
 //! | [`clock`] | always | the [`clock::Clock`] trait that every time-based part takes, so tests can drive time by hand |
 //!
-//! `default` turns on `metrics`, `baseline`, `resilience` and `mem`; `full` turns on everything. Every feature
+//! `default` turns on `metrics`, `baseline`, `resilience`, `balance` and `mem`; `full` turns on everything. Every feature
 //! builds and tests on its own (`--no-default-features --features X`).
 //!
 //! Start with the main job, which measures every enabled module against the documented
@@ -74,6 +75,10 @@ pub mod baseline;
 #[cfg_attr(docsrs, doc(cfg(feature = "resilience")))]
 pub mod resilience;
 
+#[cfg(feature = "balance")]
+#[cfg_attr(docsrs, doc(cfg(feature = "balance")))]
+pub mod balance;
+
 #[cfg(feature = "mem")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mem")))]
 pub mod mem;
@@ -87,7 +92,8 @@ mod fsutil;
     doctest,
     feature = "metrics",
     feature = "baseline",
-    feature = "resilience"
+    feature = "resilience",
+    feature = "balance"
 ))]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;

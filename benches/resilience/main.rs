@@ -1,6 +1,7 @@
 //! Resilience benchmarks: perfkit beside its peers, same inputs, same harness.
 //!
-//! Run with `cargo bench --bench resilience --no-default-features --features resilience -- --noplot`.
+//! Run with `cargo bench --bench resilience --no-default-features --features tower -- --noplot`
+//! (with `--features resilience` instead, the tower layer group is left out).
 
 use std::future::Future;
 use std::pin::pin;
@@ -8,14 +9,25 @@ use std::task::{Context, Poll, Waker};
 
 mod breaker;
 mod bulkhead;
+#[cfg(feature = "tower")]
+mod layers;
 mod rate;
 mod retry;
 
+#[cfg(not(feature = "tower"))]
 criterion::criterion_main!(
     breaker::benches,
     rate::benches,
     retry::benches,
     bulkhead::benches
+);
+#[cfg(feature = "tower")]
+criterion::criterion_main!(
+    breaker::benches,
+    rate::benches,
+    retry::benches,
+    bulkhead::benches,
+    layers::benches
 );
 
 /// Polls a future that is expected to be ready on its first poll, with a no-op waker and no

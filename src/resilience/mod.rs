@@ -80,9 +80,9 @@ pub use error::ResilienceError;
 #[cfg(feature = "tower")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
 pub use layers::{
-    AdaptiveLimitLayer, AdaptiveLimitService, BulkheadLayer, BulkheadService, CircuitBreakerLayer,
-    CircuitBreakerService, LayerError, RateLimitLayer, RateLimitService, ResponseFuture,
-    RetryLayer, RetryService,
+    AdaptiveLimitLayer, AdaptiveLimitService, BulkheadFuture, BulkheadLayer, BulkheadService,
+    CircuitBreakerFuture, CircuitBreakerLayer, CircuitBreakerService, LayerError, RateLimitFuture,
+    RateLimitLayer, RateLimitService, ResponseFuture, RetryFuture, RetryLayer, RetryService,
 };
 pub use rate::{
     CoarseClock, DEFAULT_MAX_KEYS, InsufficientCapacity, KeyedRateLimiter, KeyedRateLimiterBuilder,

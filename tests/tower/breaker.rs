@@ -121,3 +121,36 @@ async fn errors_the_predicate_excludes_count_as_successes() {
     let stats = breaker.stats();
     assert_eq!((stats.failures, stats.successes), (0, 6));
 }
+
+#[tokio::test]
+async fn a_dropped_response_counts_as_cancelled_not_as_an_outcome() {
+    let clock = ManualClock::new();
+    let b = breaker(&clock);
+    let (mock, mut handle) = mock::pair::<u32, u32>();
+    let mut svc = Spawn::new(CircuitBreakerLayer::new(b.clone()).layer(mock));
+    assert!(svc.poll_ready().is_ready());
+    let fut = svc.call(7);
+    // The inner service is called in `call`, on the readiness `poll_ready` obtained.
+    assert!(
+        has_request(&mut handle),
+        "the request reached the inner service at call"
+    );
+    drop(fut);
+    let stats = b.stats();
+    assert_eq!((stats.calls, stats.cancelled), (0, 1), "{stats:?}");
+}
+
+#[tokio::test]
+async fn a_rejection_needs_no_inner_readiness_and_reaches_no_one() {
+    let clock = ManualClock::new();
+    let b = breaker(&clock);
+    b.force_open();
+    let (mock, mut handle) = mock::pair::<u32, u32>();
+    let mut svc = Spawn::new(CircuitBreakerLayer::new(b.clone()).layer(mock));
+    assert!(svc.poll_ready().is_ready());
+    let err = svc.call(1).await.unwrap_err();
+    assert!(err.downcast_ref::<Rejected>().is_some(), "{err}");
+    assert!(!has_request(&mut handle));
+    assert_eq!(b.stats().rejected, 1);
+    assert_eq!(b.state(), State::ForcedOpen);
+}

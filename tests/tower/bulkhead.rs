@@ -167,3 +167,21 @@ async fn call_before_poll_ready_is_an_error_not_a_panic() {
             .is_err()
     );
 }
+
+#[tokio::test]
+async fn a_dropped_response_gives_its_slot_back() {
+    let bulkhead = Bulkhead::new(1).unwrap();
+    let (mock, mut handle) = mock::pair::<u32, u32>();
+    let mut svc = Spawn::new(BulkheadLayer::new(bulkhead.clone()).layer(mock));
+    assert!(matches!(svc.poll_ready(), Poll::Ready(Ok(()))));
+    let fut = svc.call(1);
+    assert_eq!(bulkhead.stats().in_use, 1);
+    assert!(crate::has_request(&mut handle));
+    drop(fut);
+    assert_eq!(
+        bulkhead.stats().in_use,
+        0,
+        "the slot rode in the dropped future"
+    );
+    assert!(matches!(svc.poll_ready(), Poll::Ready(Ok(()))));
+}

@@ -3,6 +3,8 @@
 
 use crate::section::Section;
 
+#[cfg(feature = "balance")]
+mod balance;
 #[cfg(feature = "mem")]
 mod mem;
 mod metrics;
@@ -19,6 +21,8 @@ pub fn all() -> Vec<Box<dyn Section>> {
     sections.push(Box::new(resilience::Resilience));
     #[cfg(feature = "mem")]
     sections.push(Box::new(mem::Mem));
+    #[cfg(feature = "balance")]
+    sections.push(Box::new(balance::Balance));
     sections.push(Box::new(resources::Resources));
     sections
 }

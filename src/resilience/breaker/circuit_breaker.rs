@@ -210,6 +210,13 @@ impl CircuitBreaker {
         }
     }
 
+    /// [`try_acquire`](Self::try_acquire) with a permit that owns a handle to the breaker.
+    #[cfg(feature = "tower")]
+    #[inline]
+    pub(crate) fn try_acquire_owned(&self) -> Result<super::permit::OwnedPermit, Rejected> {
+        Ok(self.try_acquire()?.into_owned(Arc::clone(&self.inner)))
+    }
+
     /// Holds the breaker open, rejecting every call, until [`close`](Self::close) or
     /// [`reset`](Self::reset).
     pub fn force_open(&self) {

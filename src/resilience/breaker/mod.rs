@@ -37,6 +37,8 @@ pub use circuit_breaker::CircuitBreaker;
 pub use config::SlidingWindow;
 pub use error::{BreakerError, Rejected};
 pub use listener::Transition;
+#[cfg(feature = "tower")]
+pub(crate) use permit::OwnedPermit;
 pub use permit::Permit;
 pub use state::State;
 pub use stats::BreakerStats;

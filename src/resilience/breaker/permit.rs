@@ -89,6 +89,55 @@ impl<'a> Permit<'a> {
     }
 }
 
+#[cfg(feature = "tower")]
+impl Permit<'_> {
+    /// The same permit, owning a handle to the breaker, for a future that must be `'static`.
+    pub(crate) fn into_owned(mut self, inner: std::sync::Arc<Inner>) -> OwnedPermit {
+        self.finished = true;
+        OwnedPermit {
+            inner,
+            word: self.word,
+            start: self.start,
+            finished: false,
+        }
+    }
+}
+
+/// A [`Permit`] that owns a handle to its breaker: what a tower response future carries.
+#[cfg(feature = "tower")]
+pub(crate) struct OwnedPermit {
+    inner: std::sync::Arc<Inner>,
+    word: u64,
+    start: Option<Duration>,
+    finished: bool,
+}
+
+#[cfg(feature = "tower")]
+impl OwnedPermit {
+    #[inline]
+    pub(crate) fn success(mut self) {
+        self.finished = true;
+        self.inner.record(self.word, self.start, PRESENT, None);
+    }
+
+    #[inline]
+    pub(crate) fn failure(mut self) {
+        self.finished = true;
+        self.inner
+            .record(self.word, self.start, PRESENT | FAILURE, None);
+    }
+}
+
+#[cfg(feature = "tower")]
+impl Drop for OwnedPermit {
+    #[inline]
+    fn drop(&mut self) {
+        if !self.finished {
+            self.inner.release(self.word, true);
+        }
+    }
+}
+
 impl Drop for Permit<'_> {
     #[inline]
     fn drop(&mut self) {

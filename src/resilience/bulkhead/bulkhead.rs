@@ -146,6 +146,19 @@ impl Bulkhead {
         }
     }
 
+    /// A free slot now, or `None` with nothing counted: the first step of a caller that
+    /// goes on to [`acquire_owned`](Self::acquire_owned) when this fails, so a contended
+    /// call is counted once (by the acquire), not as a rejection and then a wait.
+    #[cfg(feature = "tower")]
+    #[inline]
+    pub(crate) fn try_acquire_owned_quietly(&self) -> Option<OwnedBulkheadPermit> {
+        self.inner.capacity.follow();
+        self.inner
+            .capacity
+            .try_take()
+            .then(|| OwnedBulkheadPermit::new(Arc::clone(&self.inner), self.admit()))
+    }
+
     /// [`acquire`](Self::acquire), with a permit that owns a handle to the bulkhead.
     pub async fn acquire_owned(&self) -> Result<OwnedBulkheadPermit, BulkheadError> {
         let in_flight = self.take().await?;

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use tower::{BoxError, Layer, Service};
 
-use super::ResponseFuture;
+use super::limit::BulkheadFuture;
 use super::limit::Limited;
 use crate::resilience::{AdaptiveLimiter, Bulkhead, ResilienceError};
 
@@ -115,11 +115,10 @@ impl<S, Req> Service<Req> for AdaptiveLimitService<S>
 where
     S: Service<Req>,
     S::Error: Into<BoxError>,
-    S::Future: Send + 'static,
 {
     type Response = S::Response;
     type Error = BoxError;
-    type Future = ResponseFuture<S::Response>;
+    type Future = BulkheadFuture<S::Future>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)

@@ -1,13 +1,16 @@
 //! [`CircuitBreakerLayer`]: stop calling a failing service, probe it, trust it again.
 
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use tower::{BoxError, Layer, Service};
 
-use super::{ErrorPredicate, ResponseFuture};
-use crate::resilience::{BreakerError, CircuitBreaker};
+use super::{ErrorPredicate, LayerError};
+use crate::resilience::breaker::OwnedPermit;
+use crate::resilience::{CircuitBreaker, Rejected};
 
 /// Wraps services in a [`CircuitBreaker`].
 ///
@@ -24,10 +27,8 @@ use crate::resilience::{BreakerError, CircuitBreaker};
 /// answered), timed for slow-call detection; a response future dropped before it completes
 /// counts as cancelled.
 ///
-/// The permit is taken when the response future is first polled (it borrows the breaker,
-/// so the future must own it), and the inner service is called only then. To keep the
-/// readiness that `poll_ready` obtained, the service hands its ready inner service to the
-/// response future and keeps a clone, as tower's `Retry` does; hence `S: Clone`.
+/// The permit is taken in `call`, and the inner service is called right then, on the
+/// readiness `poll_ready` obtained; the [`CircuitBreakerFuture`] carries the permit.
 ///
 /// ```
 /// use perfkit::resilience::{CircuitBreaker, CircuitBreakerLayer};
@@ -118,34 +119,87 @@ impl<S: fmt::Debug> fmt::Debug for CircuitBreakerService<S> {
 
 impl<S, Req> Service<Req> for CircuitBreakerService<S>
 where
-    S: Service<Req> + Clone + Send + 'static,
+    S: Service<Req>,
     S::Error: Into<BoxError>,
-    S::Future: Send + 'static,
-    Req: Send + 'static,
 {
     type Response = S::Response;
     type Error = BoxError;
-    type Future = ResponseFuture<S::Response>;
+    type Future = CircuitBreakerFuture<S::Future>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx).map_err(Into::into)
     }
 
     fn call(&mut self, req: Req) -> Self::Future {
-        let clone = self.inner.clone();
-        let mut ready = std::mem::replace(&mut self.inner, clone);
-        let breaker = self.breaker.clone();
-        let is_failure = self.is_failure.clone();
-        Box::pin(async move {
-            let call = async move { ready.call(req).await.map_err(Into::into) };
-            let result = match is_failure {
-                None => breaker.call(call).await,
-                Some(p) => breaker.call_with(|e: &BoxError| p(e), call).await,
-            };
-            result.map_err(|e| match e {
-                BreakerError::Open(rejected) => rejected.into(),
-                BreakerError::Inner(e) => e,
-            })
-        })
+        match self.breaker.try_acquire_owned() {
+            Ok(permit) => CircuitBreakerFuture {
+                call: Some(self.inner.call(req)),
+                permit: Some(permit),
+                rejected: None,
+                is_failure: self.is_failure.clone(),
+            },
+            Err(rejected) => CircuitBreakerFuture {
+                call: None,
+                permit: None,
+                rejected: Some(rejected),
+                is_failure: None,
+            },
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The response future of a [`CircuitBreakerService`]: the inner call, and the permit
+    /// whose outcome is recorded when the call completes (or counted as cancelled if the
+    /// future is dropped first). Not boxed: it costs the inner future plus a few words.
+    #[must_use = "futures do nothing unless polled"]
+    pub struct CircuitBreakerFuture<F> {
+        #[pin]
+        call: Option<F>,
+        permit: Option<OwnedPermit>,
+        rejected: Option<Rejected>,
+        is_failure: Option<ErrorPredicate>,
+    }
+}
+
+impl<F, T, E> Future for CircuitBreakerFuture<F>
+where
+    F: Future<Output = Result<T, E>>,
+    E: Into<BoxError>,
+{
+    type Output = Result<T, BoxError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let Some(call) = this.call.as_pin_mut() else {
+            return Poll::Ready(Err(match this.rejected.take() {
+                Some(rejected) => rejected.into(),
+                None => LayerError::PolledAfterCompletion.into(),
+            }));
+        };
+        let Some(permit) = this.permit.take() else {
+            return Poll::Ready(Err(LayerError::PolledAfterCompletion.into()));
+        };
+        let result = match call.poll(cx) {
+            Poll::Ready(result) => result.map_err(Into::into),
+            Poll::Pending => {
+                *this.permit = Some(permit);
+                return Poll::Pending;
+            }
+        };
+        match &result {
+            Err(e) if this.is_failure.as_ref().is_none_or(|p| p(e)) => permit.failure(),
+            _ => permit.success(),
+        }
+        Poll::Ready(result)
+    }
+}
+
+impl<F> fmt::Debug for CircuitBreakerFuture<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CircuitBreakerFuture")
+            .field("admitted", &self.permit.is_some())
+            .field("rejected", &self.rejected)
+            .finish_non_exhaustive()
     }
 }

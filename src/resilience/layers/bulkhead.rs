@@ -4,7 +4,7 @@ use std::task::{Context, Poll};
 
 use tower::{BoxError, Layer, Service};
 
-use super::ResponseFuture;
+use super::limit::BulkheadFuture;
 use super::limit::Limited;
 use crate::resilience::Bulkhead;
 
@@ -74,11 +74,10 @@ impl<S, Req> Service<Req> for BulkheadService<S>
 where
     S: Service<Req>,
     S::Error: Into<BoxError>,
-    S::Future: Send + 'static,
 {
     type Response = S::Response;
     type Error = BoxError;
-    type Future = ResponseFuture<S::Response>;
+    type Future = BulkheadFuture<S::Future>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)

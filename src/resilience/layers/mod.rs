@@ -18,8 +18,12 @@
 //! refusal is always an error of the response, never of `poll_ready`: tower middleware such
 //! as `Buffer` treats a `poll_ready` error as the end of the service.
 //!
-//! Response futures are boxed ([`ResponseFuture`]), so inner services and their futures
-//! must be `Send + 'static`.
+//! The response futures of the breaker, rate-limit, bulkhead and adaptive layers are plain
+//! structs over the inner future ([`CircuitBreakerFuture`], [`RateLimitFuture`],
+//! [`BulkheadFuture`]): no allocation per call, and no `Send` or `'static` demanded of the
+//! inner service. The retry layer's [`RetryFuture`] polls the first attempt in place too,
+//! and boxes the retry loop only after a failure, so under it the inner service and its
+//! futures must be `Send + 'static`.
 //!
 //! ```
 //! use perfkit::resilience::{
@@ -57,10 +61,11 @@ mod rate;
 mod retry;
 
 pub use adaptive::{AdaptiveLimitLayer, AdaptiveLimitService};
-pub use breaker::{CircuitBreakerLayer, CircuitBreakerService};
+pub use breaker::{CircuitBreakerFuture, CircuitBreakerLayer, CircuitBreakerService};
 pub use bulkhead::{BulkheadLayer, BulkheadService};
-pub use rate::{RateLimitLayer, RateLimitService};
-pub use retry::{RetryLayer, RetryService};
+pub use limit::BulkheadFuture;
+pub use rate::{RateLimitFuture, RateLimitLayer, RateLimitService};
+pub use retry::{RetryFuture, RetryLayer, RetryService};
 
 use std::future::Future;
 use std::pin::Pin;
@@ -68,8 +73,8 @@ use std::sync::Arc;
 
 use tower::BoxError;
 
-/// The response future of every layer here: boxed, `Send`, failing with a
-/// [`tower::BoxError`].
+/// The retry loop inside a [`RetryFuture`] once a first attempt has failed: boxed (it holds
+/// the backoff and its sleeps), `Send`, failing with a [`tower::BoxError`].
 pub type ResponseFuture<T> = Pin<Box<dyn Future<Output = Result<T, BoxError>> + Send>>;
 
 /// A misuse of a layer's service, answered as the response's error instead of a panic.
@@ -80,11 +85,9 @@ pub enum LayerError {
     /// request was not sent.
     #[error("service not ready: call came before poll_ready returned Ready")]
     NotReady,
-}
-
-/// The future answering a call made before the service was ready.
-pub(crate) fn not_ready<T>() -> ResponseFuture<T> {
-    Box::pin(async { Err(LayerError::NotReady.into()) })
+    /// A response future was polled again after it had completed.
+    #[error("response future polled after it completed")]
+    PolledAfterCompletion,
 }
 
 /// A shared predicate over a (boxed) error.

@@ -7,7 +7,7 @@ use std::task::{Context, Poll};
 
 use tower::{BoxError, Layer, Service};
 
-use super::ResponseFuture;
+use super::LayerError;
 use crate::resilience::RateLimiter;
 
 /// Wraps services in a [`RateLimiter`]: one cell per request.
@@ -105,11 +105,10 @@ impl<S, Req> Service<Req> for RateLimitService<S>
 where
     S: Service<Req>,
     S::Error: Into<BoxError>,
-    S::Future: Send + 'static,
 {
     type Response = S::Response;
     type Error = BoxError;
-    type Future = ResponseFuture<S::Response>;
+    type Future = RateLimitFuture<S::Future>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         loop {
@@ -135,12 +134,45 @@ where
     /// returned ready since the last call.
     fn call(&mut self, req: Req) -> Self::Future {
         match std::mem::replace(&mut self.cell, Cell::None) {
-            Cell::Held => {
-                let fut = self.inner.call(req);
-                Box::pin(async move { fut.await.map_err(Into::into) })
-            }
+            Cell::Held => RateLimitFuture {
+                call: Some(self.inner.call(req)),
+            },
             // Tower's own services panic here; we answer with an error instead.
-            Cell::None | Cell::Waiting(_) => super::not_ready(),
+            Cell::None | Cell::Waiting(_) => RateLimitFuture { call: None },
         }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The response future of a [`RateLimitService`]: the inner call with its error boxed.
+    /// Not boxed itself.
+    #[must_use = "futures do nothing unless polled"]
+    pub struct RateLimitFuture<F> {
+        // `None`: `call` came before `poll_ready` was ready.
+        #[pin]
+        call: Option<F>,
+    }
+}
+
+impl<F, T, E> Future for RateLimitFuture<F>
+where
+    F: Future<Output = Result<T, E>>,
+    E: Into<BoxError>,
+{
+    type Output = Result<T, BoxError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project().call.as_pin_mut() {
+            Some(call) => call.poll(cx).map_err(Into::into),
+            None => Poll::Ready(Err(LayerError::NotReady.into())),
+        }
+    }
+}
+
+impl<F> fmt::Debug for RateLimitFuture<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RateLimitFuture")
+            .field("called", &self.call.is_some())
+            .finish()
     }
 }

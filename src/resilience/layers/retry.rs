@@ -1,11 +1,13 @@
 //! [`RetryLayer`]: retry failed requests under a [`Retry`] policy.
 
-use std::future::poll_fn;
+use std::fmt;
+use std::future::{Future, poll_fn};
+use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use tower::{BoxError, Layer, Service};
 
-use super::ResponseFuture;
+use super::{LayerError, ResponseFuture};
 use crate::resilience::{Retry, RetryAll, RetryPredicate};
 
 /// Wraps services in a [`Retry`] policy: a failed request is sent again after the policy's
@@ -86,35 +88,128 @@ where
 {
     type Response = S::Response;
     type Error = BoxError;
-    type Future = ResponseFuture<S::Response>;
+    type Future = RetryFuture<S, Req, P>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx).map_err(Into::into)
     }
 
     fn call(&mut self, req: Req) -> Self::Future {
-        let clone = self.inner.clone();
-        let ready = std::mem::replace(&mut self.inner, clone);
-        let policy = self.policy.clone();
-        Box::pin(async move {
-            let template = ready.clone();
-            let mut first = Some(ready);
-            let result = policy
-                .run(move || {
-                    let req = req.clone();
-                    let (mut svc, is_ready) = match first.take() {
-                        Some(svc) => (svc, true),
-                        None => (template.clone(), false),
-                    };
-                    async move {
-                        if !is_ready {
-                            poll_fn(|cx| svc.poll_ready(cx)).await?;
-                        }
-                        svc.call(req).await
-                    }
-                })
-                .await;
-            result.map_err(|e| e.into_inner().into())
-        })
+        let start = self.policy.begin();
+        // The first attempt goes to the service `poll_ready` made ready, now; retries, if
+        // any, to clones of it.
+        let first = self.inner.call(req.clone());
+        RetryFuture {
+            first: Some(first),
+            retry: Some(Pending {
+                template: self.inner.clone(),
+                req,
+                policy: self.policy.clone(),
+                start,
+            }),
+            rest: None,
+        }
+    }
+}
+
+/// What a failed first attempt needs to go on.
+struct Pending<S, Req, P> {
+    template: S,
+    req: Req,
+    policy: Retry<P>,
+    start: Option<tokio::time::Instant>,
+}
+
+pin_project_lite::pin_project! {
+    /// The response future of a [`RetryService`]. The first attempt is polled in place, so a
+    /// request that succeeds at once allocates nothing; after a failure the retry loop (with
+    /// its sleeps) runs boxed, as in [`Retry::run`].
+    #[must_use = "futures do nothing unless polled"]
+    pub struct RetryFuture<S, Req, P>
+    where
+        S: Service<Req>,
+    {
+        #[pin]
+        first: Option<S::Future>,
+        retry: Option<Pending<S, Req, P>>,
+        rest: Option<ResponseFuture<S::Response>>,
+    }
+}
+
+impl<S, P, Req> Future for RetryFuture<S, Req, P>
+where
+    S: Service<Req> + Clone + Send + 'static,
+    S::Error: Into<BoxError> + Send,
+    S::Future: Send + 'static,
+    S::Response: Send,
+    P: RetryPredicate<S::Error> + Clone + Send + Sync + 'static,
+    Req: Clone + Send + 'static,
+{
+    type Output = Result<S::Response, BoxError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        if let Some(rest) = this.rest.as_mut() {
+            let poll = rest.as_mut().poll(cx);
+            if poll.is_ready() {
+                // Forgotten once it has answered: a later poll is an error, not a
+                // resumed-after-completion panic.
+                *this.rest = None;
+            }
+            return poll;
+        }
+        let Some(first) = this.first.as_mut().as_pin_mut() else {
+            return Poll::Ready(Err(LayerError::PolledAfterCompletion.into()));
+        };
+        let error = match first.poll(cx) {
+            Poll::Pending => return Poll::Pending,
+            Poll::Ready(Ok(response)) => {
+                this.first.set(None);
+                *this.retry = None;
+                return Poll::Ready(Ok(response));
+            }
+            Poll::Ready(Err(error)) => error,
+        };
+        this.first.set(None);
+        let Some(Pending {
+            template,
+            req,
+            policy,
+            start,
+        }) = this.retry.take()
+        else {
+            return Poll::Ready(Err(LayerError::PolledAfterCompletion.into()));
+        };
+        let mut rest: ResponseFuture<S::Response> = Box::pin(async move {
+            let op = move || {
+                let req = req.clone();
+                let mut svc = template.clone();
+                async move {
+                    poll_fn(|cx| svc.poll_ready(cx)).await?;
+                    svc.call(req).await
+                }
+            };
+            policy
+                .resume(op, start, error)
+                .await
+                .map_err(|e| e.into_inner().into())
+        });
+        let poll = rest.as_mut().poll(cx);
+        if poll.is_pending() {
+            *this.rest = Some(rest);
+        }
+        poll
+    }
+}
+
+impl<S, Req, P> fmt::Debug for RetryFuture<S, Req, P>
+where
+    S: Service<Req>,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RetryFuture")
+            .field("first_attempt", &self.first.is_some())
+            .field("retrying", &self.rest.is_some())
+            .finish_non_exhaustive()
     }
 }

@@ -153,11 +153,7 @@ impl<P> Retry<P> {
         Fut: Future<Output = Result<T, E>>,
         Q: RetryPredicate<E>,
     {
-        if let Some(budget) = &self.budget {
-            budget.deposit();
-        }
-        // Read only when a time limit exists: a clock read is most of a healthy run's cost.
-        let start = self.max_elapsed.map(|_| tokio::time::Instant::now());
+        let start = self.begin();
         let error = match op().await {
             Ok(v) => return Ok(v),
             Err(e) => e,
@@ -167,6 +163,33 @@ impl<P> Retry<P> {
         // the first attempt succeeds. One allocation per failed first attempt is nothing next
         // to the sleep that follows it.
         Box::pin(self.retry_loop(op, predicate, start, error)).await
+    }
+
+    /// What every run does before its first attempt: one deposit in the budget, and the
+    /// start time when a time limit exists (a clock read is most of a healthy run's cost).
+    #[inline]
+    pub(crate) fn begin(&self) -> Option<tokio::time::Instant> {
+        if let Some(budget) = &self.budget {
+            budget.deposit();
+        }
+        self.max_elapsed.map(|_| tokio::time::Instant::now())
+    }
+
+    /// Everything after a failed first attempt that started at `start` (from
+    /// [`begin`](Self::begin)), under the policy's own predicate.
+    #[cfg(feature = "tower")]
+    pub(crate) async fn resume<T, E, F, Fut>(
+        &self,
+        op: F,
+        start: Option<tokio::time::Instant>,
+        error: E,
+    ) -> Result<T, RetryError<E>>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+        P: RetryPredicate<E>,
+    {
+        self.retry_loop(op, &self.predicate, start, error).await
     }
 
     /// Everything after the first failure, out of line so the healthy path stays small.
