@@ -93,7 +93,8 @@ mod fsutil;
     feature = "metrics",
     feature = "baseline",
     feature = "resilience",
-    feature = "balance"
+    feature = "balance",
+    feature = "mem"
 ))]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
