@@ -12,11 +12,12 @@
 //! | [`baseline`] | `baseline` | the documented performance baselines as data, verdicts with severities, regression detection against a previous run, alert cooldown, text and HTML reports, JSON run history |
 //! | [`resilience`] | `resilience` | [`resilience::CircuitBreaker`] (resilience4j model, lock-free closed path), [`resilience::RateLimiter`] (GCRA in one atomic word), [`resilience::KeyedRateLimiter`] (bounded memory), [`resilience::Retry`] (backoff, jitter, retry budget), [`resilience::Bulkhead`] and [`resilience::AdaptiveLimiter`] (AIMD, gradient) |
 //! | [`resilience`] | `tower` | the same primitives as `tower` layers (`CircuitBreakerLayer`, `RateLimitLayer`, `RetryLayer`, `BulkheadLayer`, `AdaptiveLimitLayer`) |
+//! | [`mem`] | `mem` | [`mem::BlockPool`] (fixed-size aligned blocks, lock-free per-thread caches over an ABA-safe stack, optional growth), [`mem::ObjectPool`], [`mem::BufferPool`] (size-classed `BytesMut`, zero-copy freeze), [`mem::ArenaPool`] (pooled `bumpalo` arenas) |
 //! | [`balance`] | `balance` | [`balance::Balancer`]: round robin, smooth weighted round robin, least connections, weighted random, health score, P2C peak-EWMA, consistent hashing (ring and Maglev); outlier ejection, slow start, panic threshold, lock-free run-time updates, [`balance::HealthChecker`] |
 //! | [`pg`] | `pg` | [`pg::PgPool`]: a fair (FIFO), bounded, self-healing PostgreSQL pool over `tokio-postgres`, with per-connection statement caches, client-side query deadlines, retried transactions and stats |
 //! | [`clock`] | always | the [`clock::Clock`] trait that every time-based part takes, so tests can drive time by hand |
 //!
-//! `default` turns on `metrics`, `baseline`, `resilience` and `balance`; `full` turns on everything. Every feature
+//! `default` turns on `metrics`, `baseline`, `resilience`, `balance` and `mem`; `full` turns on everything. Every feature
 //! builds and tests on its own (`--no-default-features --features X`).
 //!
 //! Start with the main job, which measures every enabled module against the documented
@@ -83,6 +84,10 @@ pub mod balance;
 #[cfg_attr(docsrs, doc(cfg(feature = "pg")))]
 pub mod pg;
 
+#[cfg(feature = "mem")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mem")))]
+pub mod mem;
+
 // Only modules that persist files use it; a module that needs it adds its feature here.
 #[cfg(feature = "baseline")]
 mod fsutil;
@@ -94,6 +99,7 @@ mod fsutil;
     feature = "baseline",
     feature = "resilience",
     feature = "balance",
+    feature = "mem",
     feature = "pg"
 ))]
 #[doc = include_str!("../README.md")]

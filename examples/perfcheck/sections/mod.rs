@@ -5,6 +5,8 @@ use crate::section::Section;
 
 #[cfg(feature = "balance")]
 mod balance;
+#[cfg(feature = "mem")]
+mod mem;
 mod metrics;
 #[cfg(feature = "pg")]
 mod pg;
@@ -19,6 +21,8 @@ pub fn all() -> Vec<Box<dyn Section>> {
     sections.push(Box::new(metrics::Metrics));
     #[cfg(feature = "resilience")]
     sections.push(Box::new(resilience::Resilience));
+    #[cfg(feature = "mem")]
+    sections.push(Box::new(mem::Mem));
     #[cfg(feature = "balance")]
     sections.push(Box::new(balance::Balance));
     #[cfg(feature = "pg")]
