@@ -12,9 +12,10 @@
 //! | [`baseline`] | `baseline` | the documented performance baselines as data, verdicts with severities, regression detection against a previous run, alert cooldown, text and HTML reports, JSON run history |
 //! | [`resilience`] | `resilience` | [`resilience::CircuitBreaker`] (resilience4j model, lock-free closed path), [`resilience::RateLimiter`] (GCRA in one atomic word), [`resilience::KeyedRateLimiter`] (bounded memory), [`resilience::Retry`] (backoff, jitter, retry budget), [`resilience::Bulkhead`] and [`resilience::AdaptiveLimiter`] (AIMD, gradient) |
 //! | [`resilience`] | `tower` | the same primitives as `tower` layers (`CircuitBreakerLayer`, `RateLimitLayer`, `RetryLayer`, `BulkheadLayer`, `AdaptiveLimitLayer`) |
+//! | [`simd`] | `simd` (+`parallel`) | `f32`/`f64` kernels — `dot`, `sum`, `min`/`max`/`argmin`/`argmax`, `l2_squared`, `cosine`, `mean`, `variance`, element-wise `add`/`sub`/`mul`/`scale`/`axpy`/`fma` — with one-time CPU dispatch (AVX2+FMA, SSE2, NEON, scalar), a deterministic mode with the same bits on every CPU, and rayon variants in `simd::par` |
 //! | [`clock`] | always | the [`clock::Clock`] trait that every time-based part takes, so tests can drive time by hand |
 //!
-//! `default` turns on `metrics`, `baseline` and `resilience`; `full` turns on everything. Every feature
+//! `default` turns on `metrics`, `baseline`, `resilience` and `simd`; `full` turns on everything. Every feature
 //! builds and tests on its own (`--no-default-features --features X`).
 //!
 //! Start with the main job, which measures every enabled module against the documented
@@ -72,6 +73,10 @@ pub mod baseline;
 #[cfg(feature = "resilience")]
 #[cfg_attr(docsrs, doc(cfg(feature = "resilience")))]
 pub mod resilience;
+
+#[cfg(feature = "simd")]
+#[cfg_attr(docsrs, doc(cfg(feature = "simd")))]
+pub mod simd;
 
 // Only modules that persist files use it; a module that needs it adds its feature here.
 #[cfg(feature = "baseline")]
