@@ -87,7 +87,8 @@ mod fsutil;
     doctest,
     feature = "metrics",
     feature = "baseline",
-    feature = "resilience"
+    feature = "resilience",
+    feature = "simd"
 ))]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;

@@ -7,6 +7,8 @@ mod metrics;
 #[cfg(feature = "resilience")]
 mod resilience;
 mod resources;
+#[cfg(feature = "simd")]
+mod simd;
 
 // One `push` per module, each under the module's `#[cfg(feature)]` as modules arrive.
 #[allow(clippy::vec_init_then_push)]
@@ -15,6 +17,8 @@ pub fn all() -> Vec<Box<dyn Section>> {
     sections.push(Box::new(metrics::Metrics));
     #[cfg(feature = "resilience")]
     sections.push(Box::new(resilience::Resilience));
+    #[cfg(feature = "simd")]
+    sections.push(Box::new(simd::SimdSection));
     sections.push(Box::new(resources::Resources));
     sections
 }

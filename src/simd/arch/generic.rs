@@ -56,13 +56,21 @@ unsafe fn lanes<V: Vector>(v: V) -> [E<V>; DET_LANES] {
     out
 }
 
+/// Horizontal sum as a tree (lane j += lane j + w, w = LANES/2 .. 1), which the compiler turns
+/// into a few shuffles instead of a serial chain of LANES scalar adds.
 #[inline(always)]
 unsafe fn hsum<V: Vector>(v: V) -> E<V> {
     // SAFETY: forwarded precondition.
-    let l = unsafe { lanes(v) };
-    l.iter()
-        .take(V::LANES)
-        .fold(<E<V>>::ZERO, |acc, &x| acc.add(x))
+    let mut l = unsafe { lanes(v) };
+    let mut width = V::LANES / 2;
+    while width > 0 {
+        let (lo, hi) = l.split_at_mut(width);
+        for (a, &b) in lo.iter_mut().zip(hi.iter()).take(width) {
+            *a = a.add(b);
+        }
+        width /= 2;
+    }
+    l[0]
 }
 
 macro_rules! binary {
