@@ -15,7 +15,9 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::measurement::WallTime;
-use criterion::{BenchmarkGroup, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{
+    BenchmarkGroup, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main,
+};
 use perfkit::simd;
 
 const SIZES: [usize; 3] = [1024, 65_536, 16 << 20];
@@ -33,7 +35,9 @@ fn inputs<T: From<f32>>(n: usize, seed: u64) -> Vec<T> {
     let mut s = seed;
     (0..n)
         .map(|_| {
-            s = s.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            s = s
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
             T::from(((s >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0)
         })
         .collect()
@@ -69,14 +73,20 @@ mod hand {
                     for (k, slot) in acc.iter_mut().enumerate() {
                         // SAFETY: i + 8k + 8 <= n for k < 4, inside both slices.
                         let ($x, $y) = unsafe {
-                            (_mm256_loadu_ps(a.as_ptr().add(i + 8 * k)), _mm256_loadu_ps(b.as_ptr().add(i + 8 * k)))
+                            (
+                                _mm256_loadu_ps(a.as_ptr().add(i + 8 * k)),
+                                _mm256_loadu_ps(b.as_ptr().add(i + 8 * k)),
+                            )
                         };
                         let $acc = *slot;
                         *slot = $step;
                     }
                     i += 32;
                 }
-                let mut s = hsum(_mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3])));
+                let mut s = hsum(_mm256_add_ps(
+                    _mm256_add_ps(acc[0], acc[1]),
+                    _mm256_add_ps(acc[2], acc[3]),
+                ));
                 for (&$p, &$q) in a[i..n].iter().zip(&b[i..n]) {
                     s += $tail;
                 }
@@ -85,12 +95,20 @@ mod hand {
         };
     }
     four_acc!(dot, |acc, x, y| _mm256_fmadd_ps(x, y, acc), |p, q| p * q);
-    four_acc!(l2sq, |acc, x, y| {
-        let d = _mm256_sub_ps(x, y);
-        _mm256_fmadd_ps(d, d, acc)
-    }, |p, q| (p - q) * (p - q));
+    four_acc!(
+        l2sq,
+        |acc, x, y| {
+            let d = _mm256_sub_ps(x, y);
+            _mm256_fmadd_ps(d, d, acc)
+        },
+        |p, q| (p - q) * (p - q)
+    );
     // Two streams read, one add each: the read-bandwidth probe.
-    four_acc!(read2, |acc, x, y| _mm256_add_ps(acc, _mm256_add_ps(x, y)), |p, q| p + q);
+    four_acc!(
+        read2,
+        |acc, x, y| _mm256_add_ps(acc, _mm256_add_ps(x, y)),
+        |p, q| p + q
+    );
 
     /// # Safety
     /// The CPU must have AVX2 and FMA.
@@ -104,7 +122,10 @@ mod hand {
             for k in 0..2 {
                 // SAFETY: i + 8k + 8 <= n for k < 2, inside both slices.
                 let (x, y) = unsafe {
-                    (_mm256_loadu_ps(a.as_ptr().add(i + 8 * k)), _mm256_loadu_ps(b.as_ptr().add(i + 8 * k)))
+                    (
+                        _mm256_loadu_ps(a.as_ptr().add(i + 8 * k)),
+                        _mm256_loadu_ps(b.as_ptr().add(i + 8 * k)),
+                    )
                 };
                 ab[k] = _mm256_fmadd_ps(x, y, ab[k]);
                 aa[k] = _mm256_fmadd_ps(x, x, aa[k]);
@@ -136,7 +157,10 @@ mod hand {
             for (k, slot) in acc.iter_mut().enumerate() {
                 // SAFETY: i + 4k + 4 <= n for k < 4, inside both slices.
                 let (x, y) = unsafe {
-                    (_mm256_loadu_pd(a.as_ptr().add(i + 4 * k)), _mm256_loadu_pd(b.as_ptr().add(i + 4 * k)))
+                    (
+                        _mm256_loadu_pd(a.as_ptr().add(i + 4 * k)),
+                        _mm256_loadu_pd(b.as_ptr().add(i + 4 * k)),
+                    )
                 };
                 *slot = _mm256_fmadd_pd(x, y, *slot);
             }
@@ -155,6 +179,13 @@ mod hand {
 }
 
 type Kernel<T> = fn(&[T], &[T]) -> T;
+/// Optional contenders for dot, l2sq, cosine (f32) and dot (f64).
+type Four = (
+    Option<Kernel<f32>>,
+    Option<Kernel<f32>>,
+    Option<Kernel<f32>>,
+    Option<Kernel<f64>>,
+);
 
 /// The contenders of one two-input reduction, in one group per element type and size.
 struct Contenders<T: 'static> {
@@ -214,12 +245,7 @@ mod peers {
 
 fn kernels(c: &mut Criterion) {
     #[cfg(target_arch = "x86_64")]
-    let (hand_dot, hand_l2, hand_cos, hand_dot64): (
-        Option<Kernel<f32>>,
-        Option<Kernel<f32>>,
-        Option<Kernel<f32>>,
-        Option<Kernel<f64>>,
-    ) = (
+    let (hand_dot, hand_l2, hand_cos, hand_dot64): Four = (
         // SAFETY (all four): only offered when `hand::available()` saw AVX2 and FMA.
         hand_or_none(|a, b| unsafe { hand::dot(a, b) }),
         hand_or_none(|a, b| unsafe { hand::l2sq(a, b) }),
@@ -227,16 +253,16 @@ fn kernels(c: &mut Criterion) {
         hand_or_none(|a, b| unsafe { hand::dot_f64(a, b) }),
     );
     #[cfg(not(target_arch = "x86_64"))]
-    let (hand_dot, hand_l2, hand_cos, hand_dot64) = (None, None, None, None);
+    let (hand_dot, hand_l2, hand_cos, hand_dot64): Four = (None, None, None, None);
     #[cfg(target_arch = "x86_64")]
-    let (ss_dot, ss_l2, ss_cos, ss_dot64): (
-        Option<Kernel<f32>>,
-        Option<Kernel<f32>>,
-        Option<Kernel<f32>>,
-        Option<Kernel<f64>>,
-    ) = (Some(peers::dot), Some(peers::l2sq), Some(peers::cosine), Some(peers::dot_f64));
+    let (ss_dot, ss_l2, ss_cos, ss_dot64): Four = (
+        Some(peers::dot),
+        Some(peers::l2sq),
+        Some(peers::cosine),
+        Some(peers::dot_f64),
+    );
     #[cfg(not(target_arch = "x86_64"))]
-    let (ss_dot, ss_l2, ss_cos, ss_dot64) = (None, None, None, None);
+    let (ss_dot, ss_l2, ss_cos, ss_dot64): Four = (None, None, None, None);
     #[cfg(feature = "parallel")]
     let par_dot: Option<Kernel<f32>> = Some(|a, b| simd::par::dot(a, b).unwrap_or(f32::NAN));
     #[cfg(not(feature = "parallel"))]
@@ -273,9 +299,12 @@ fn kernels(c: &mut Criterion) {
             group: "cosine_f32",
             ours: |a, b| simd::cosine(a, b).unwrap_or(f32::NAN),
             naive: |a, b| {
-                let (ab, aa, bb) = a.iter().zip(b).fold((0.0f32, 0.0f32, 0.0f32), |(ab, aa, bb), (x, y)| {
-                    (ab + x * y, aa + x * x, bb + y * y)
-                });
+                let (ab, aa, bb) = a
+                    .iter()
+                    .zip(b)
+                    .fold((0.0f32, 0.0f32, 0.0f32), |(ab, aa, bb), (x, y)| {
+                        (ab + x * y, aa + x * x, bb + y * y)
+                    });
                 ab / (aa.sqrt() * bb.sqrt())
             },
             simsimd: ss_cos,

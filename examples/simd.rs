@@ -7,7 +7,11 @@
 use perfkit::simd::{self, Backend, Simd};
 
 fn main() -> Result<(), simd::SimdError> {
-    println!("dispatch chose {:?}; available here: {:?}", simd::backend(), Backend::available());
+    println!(
+        "dispatch chose {:?}; available here: {:?}",
+        simd::backend(),
+        Backend::available()
+    );
 
     let n = 1 << 16;
     let a: Vec<f32> = (0..n).map(|i| (i % 97) as f32 * 0.01).collect();

@@ -3,8 +3,8 @@
 
 use core::ops::{Add, Div, Mul, Sub};
 
-use super::kernels::Kernels;
 use super::Simd;
+use super::kernels::Kernels;
 
 /// A floating-point type the kernels run on: `f32` or `f64`. Sealed: the backends are written
 /// for exactly these two.

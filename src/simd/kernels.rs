@@ -8,6 +8,11 @@
 
 use super::Backend;
 
+/// `out = a ∘ b ∘ c` element-wise.
+pub type Ternary<T> = fn(&[T], &[T], &[T], &mut [T]);
+/// `out = alpha ∘ x ∘ y` element-wise.
+pub type ScalarTernary<T> = fn(T, &[T], &[T], &mut [T]);
+
 /// Kernel entry points of one backend for element type `T`.
 pub struct Kernels<T: 'static> {
     pub backend: Backend,
@@ -16,9 +21,9 @@ pub struct Kernels<T: 'static> {
     pub mul: fn(&[T], &[T], &mut [T]),
     pub scale: fn(&[T], T, &mut [T]),
     /// `out = alpha * x + y`, one rounding.
-    pub axpy: fn(T, &[T], &[T], &mut [T]),
+    pub axpy: ScalarTernary<T>,
     /// `out = a * b + c`, one rounding.
-    pub fma: fn(&[T], &[T], &[T], &mut [T]),
+    pub fma: Ternary<T>,
     pub sum: fn(&[T]) -> T,
     pub dot: fn(&[T], &[T]) -> T,
     pub l2_squared: fn(&[T], &[T]) -> T,

@@ -95,7 +95,13 @@ impl Simd {
 
     /// `out[i] = a[i] * b[i] + c[i]` with one rounding (fused), identical on every backend
     /// (see [`Simd::axpy`] for the backends without a fused instruction).
-    pub fn fma<T: Element>(&self, a: &[T], b: &[T], c: &[T], out: &mut [T]) -> Result<(), SimdError> {
+    pub fn fma<T: Element>(
+        &self,
+        a: &[T],
+        b: &[T],
+        c: &[T],
+        out: &mut [T],
+    ) -> Result<(), SimdError> {
         same_len("b", a.len(), b.len())?;
         same_len("c", a.len(), c.len())?;
         same_len("out", a.len(), out.len())?;

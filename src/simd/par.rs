@@ -79,7 +79,12 @@ pub fn dot<T: Element>(a: &[T], b: &[T]) -> Result<T, SimdError> {
 /// [`crate::simd::weighted_sum`] over chunks.
 pub fn weighted_sum<T: Element>(values: &[T], weights: &[T]) -> Result<T, SimdError> {
     same_len("weights", values.len(), weights.len())?;
-    Ok(fold_in_order(map2(values, weights, chunk::<T>(), k::<T>().dot)))
+    Ok(fold_in_order(map2(
+        values,
+        weights,
+        chunk::<T>(),
+        k::<T>().dot,
+    )))
 }
 
 /// [`crate::simd::l2_squared`] over chunks.
@@ -97,9 +102,7 @@ pub fn cosine<T: Element>(a: &[T], b: &[T]) -> Result<T, SimdError> {
     let parts = map2(a, b, chunk::<T>(), k::<T>().cosine_parts);
     let mut it = parts.into_iter();
     let first = it.next().unwrap_or_default();
-    finish_cosine(it.fold(first, |[x, y, z], [p, q, r]| {
-        [x + p, y + q, z + r]
-    }))
+    finish_cosine(it.fold(first, |[x, y, z], [p, q, r]| [x + p, y + q, z + r]))
 }
 
 /// [`crate::simd::mean`] over chunks.
@@ -119,7 +122,11 @@ pub fn variance<T: Element>(x: &[T]) -> Result<T, SimdError> {
 
 /// Chunk minima/maxima with their chunk offsets, combined so the result is the same as the
 /// single-threaded kernel's: the extreme value, NaN winning, and the first index of it.
-fn arg_extreme<T: Element>(x: &[T], pick: fn(&[T]) -> T, better: fn(T, T) -> bool) -> Option<(usize, T)> {
+fn arg_extreme<T: Element>(
+    x: &[T],
+    pick: fn(&[T]) -> T,
+    better: fn(T, T) -> bool,
+) -> Option<(usize, T)> {
     let c = chunk::<T>();
     let parts = map2(x, x, c, |ch, _| {
         let v = pick(ch);
@@ -203,7 +210,9 @@ pub fn axpy<T: Element>(alpha: T, x: &[T], y: &[T], out: &mut [T]) -> Result<(),
     same_len("y", x.len(), y.len())?;
     same_len("out", x.len(), out.len())?;
     let f = k::<T>().axpy;
-    each(out, |s, o| f(alpha, part(x, s, o.len()), part(y, s, o.len()), o));
+    each(out, |s, o| {
+        f(alpha, part(x, s, o.len()), part(y, s, o.len()), o)
+    });
     Ok(())
 }
 
@@ -214,7 +223,12 @@ pub fn fma<T: Element>(a: &[T], b: &[T], c: &[T], out: &mut [T]) -> Result<(), S
     same_len("out", a.len(), out.len())?;
     let f = k::<T>().fma;
     each(out, |s, o| {
-        f(part(a, s, o.len()), part(b, s, o.len()), part(c, s, o.len()), o)
+        f(
+            part(a, s, o.len()),
+            part(b, s, o.len()),
+            part(c, s, o.len()),
+            o,
+        )
     });
     Ok(())
 }

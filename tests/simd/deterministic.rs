@@ -1,7 +1,7 @@
 //! The deterministic mode: the same bits on every backend, equal to a model of the documented
 //! layout (blocks of 4 096, element i to lane i % 16, fixed tree, blocks left to right).
 
-use perfkit::simd::{self, deterministic, Simd};
+use perfkit::simd::{self, Simd, deterministic};
 
 use crate::support::*;
 
@@ -74,7 +74,10 @@ fn free_functions_use_the_detected_backend() {
     let mut rng = Rng::new(5);
     let x: Vec<f32> = random(&mut rng, 5000);
     let s = Simd::detected();
-    assert_eq!(deterministic::sum(&x).to_bits(), s.sum_deterministic(&x).to_bits());
+    assert_eq!(
+        deterministic::sum(&x).to_bits(),
+        s.sum_deterministic(&x).to_bits()
+    );
     assert_eq!(
         deterministic::dot(&x, &x).unwrap().to_bits(),
         s.dot_deterministic(&x, &x).unwrap().to_bits()

@@ -19,20 +19,30 @@ fn length_mismatch_is_an_error() {
         let short = [1.0f32; 4];
         let mut out = [0.0f32; 5];
         let mut out_short = [7.0f32; 3];
-        assert_eq!(s.add(&a, &short, &mut out), Err(mismatch("b", 5, 4)), "{b:?}");
+        assert_eq!(
+            s.add(&a, &short, &mut out),
+            Err(mismatch("b", 5, 4)),
+            "{b:?}"
+        );
         assert_eq!(s.sub(&a, &a, &mut out_short), Err(mismatch("out", 5, 3)));
         assert_eq!(out_short, [7.0; 3], "nothing written on error");
         assert_eq!(s.mul(&a, &short, &mut out), Err(mismatch("b", 5, 4)));
         assert_eq!(s.scale(&a, 2.0, &mut out_short), Err(mismatch("out", 5, 3)));
         assert_eq!(s.axpy(2.0, &a, &short, &mut out), Err(mismatch("y", 5, 4)));
         assert_eq!(s.fma(&a, &a, &short, &mut out), Err(mismatch("c", 5, 4)));
-        assert_eq!(s.fma(&a, &a, &a, &mut out_short), Err(mismatch("out", 5, 3)));
+        assert_eq!(
+            s.fma(&a, &a, &a, &mut out_short),
+            Err(mismatch("out", 5, 3))
+        );
         assert_eq!(s.dot(&a, &short), Err(mismatch("b", 5, 4)));
         assert_eq!(s.l2_squared(&short, &a), Err(mismatch("b", 4, 5)));
         assert_eq!(s.cosine(&a, &short), Err(mismatch("b", 5, 4)));
         assert_eq!(s.weighted_sum(&a, &short), Err(mismatch("weights", 5, 4)));
         assert_eq!(s.dot_deterministic(&a, &short), Err(mismatch("b", 5, 4)));
-        assert_eq!(s.l2_squared_deterministic(&a, &short), Err(mismatch("b", 5, 4)));
+        assert_eq!(
+            s.l2_squared_deterministic(&a, &short),
+            Err(mismatch("b", 5, 4))
+        );
     }
     assert_eq!(simd::dot(&[1.0f64], &[]), Err(mismatch("b", 1, 0)));
     let e = simd::dot(&[1.0f64], &[]).unwrap_err().to_string();
@@ -74,10 +84,13 @@ fn cosine_of_a_zero_vector_is_an_error() {
             assert_eq!(s.cosine(&x, &z), Err(SimdError::ZeroNorm), "{b:?} n={n}");
             // Parallel vectors: 1, opposite: -1, to a few ulps and never past them.
             let same = s.cosine(&x, &x).unwrap();
-            assert!(same <= 1.0 && same > 1.0 - 4.0 * f64::EPSILON, "{b:?}: {same}");
+            assert!(
+                same <= 1.0 && same > 1.0 - 4.0 * f64::EPSILON,
+                "{b:?}: {same}"
+            );
             let neg: Vec<f64> = x.iter().map(|v| -v).collect();
             let opposite = s.cosine(&x, &neg).unwrap();
-            assert!(opposite >= -1.0 && opposite < -1.0 + 4.0 * f64::EPSILON);
+            assert!((-1.0..-1.0 + 4.0 * f64::EPSILON).contains(&opposite));
             // Rounding above 1 is clamped: 3 elements of 0.1 give a·b / (‖a‖·‖b‖) > 1 unclamped.
             let t = [0.1f32, 0.1, 0.1];
             assert!(s.cosine(&t, &t).unwrap() <= 1.0);
@@ -92,11 +105,17 @@ fn unavailable_backend_is_an_error() {
     #[cfg(not(target_arch = "x86_64"))]
     let missing = Backend::Avx2Fma;
     assert!(!missing.is_available());
-    assert_eq!(Simd::new(missing).unwrap_err(), SimdError::Unavailable(missing));
+    assert_eq!(
+        Simd::new(missing).unwrap_err(),
+        SimdError::Unavailable(missing)
+    );
     let mut called = false;
     let r = simd::with_backend(missing, |_| called = true);
     assert_eq!(r, Err(SimdError::Unavailable(missing)));
-    assert!(!called, "the closure must not run on an unavailable backend");
+    assert!(
+        !called,
+        "the closure must not run on an unavailable backend"
+    );
     assert!(Backend::Scalar.is_available());
 }
 

@@ -7,13 +7,20 @@ use crate::support::*;
 
 /// Around one chunk (32 768 f32), and past the 1 MiB threshold where threads start.
 fn sizes() -> Vec<usize> {
-    vec![0, 1, 31, 32_767, 32_768, 32_769, 100_003, 262_144, 600_011, 1_000_003]
+    vec![
+        0, 1, 31, 32_767, 32_768, 32_769, 100_003, 262_144, 600_011, 1_000_003,
+    ]
 }
 
 fn pools() -> Vec<rayon::ThreadPool> {
     [1, 2, 3]
         .into_iter()
-        .map(|t| rayon::ThreadPoolBuilder::new().num_threads(t).build().unwrap())
+        .map(|t| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(t)
+                .build()
+                .unwrap()
+        })
         .collect()
 }
 
@@ -26,10 +33,25 @@ fn reductions_match_single_thread() {
         let (want, abs) = ref_sum(&a);
         assert_close("par::sum", par::sum(&a), want, bound::<f32>(n, abs));
         let (want, abs) = ref_dot(&a, &b);
-        assert_close("par::dot", par::dot(&a, &b).unwrap(), want, bound::<f32>(n, abs));
-        assert_close("par::weighted_sum", par::weighted_sum(&a, &b).unwrap(), want, bound::<f32>(n, abs));
+        assert_close(
+            "par::dot",
+            par::dot(&a, &b).unwrap(),
+            want,
+            bound::<f32>(n, abs),
+        );
+        assert_close(
+            "par::weighted_sum",
+            par::weighted_sum(&a, &b).unwrap(),
+            want,
+            bound::<f32>(n, abs),
+        );
         let want = ref_l2(&a, &b);
-        assert_close("par::l2", par::l2_squared(&a, &b).unwrap(), want, bound::<f32>(n, want));
+        assert_close(
+            "par::l2",
+            par::l2_squared(&a, &b).unwrap(),
+            want,
+            bound::<f32>(n, want),
+        );
         assert_eq!(par::min(&a), simd::min(&a), "n={n}");
         assert_eq!(par::max(&a), simd::max(&a), "n={n}");
         assert_eq!(par::argmin(&a), simd::argmin(&a), "n={n}");
@@ -48,7 +70,10 @@ fn reductions_match_single_thread() {
         // Below one chunk, par is exactly the single-threaded kernel.
         if n <= 32_768 {
             assert_eq!(par::sum(&a).to_bits(), simd::sum(&a).to_bits(), "n={n}");
-            assert_eq!(par::dot(&a, &b).unwrap().to_bits(), simd::dot(&a, &b).unwrap().to_bits());
+            assert_eq!(
+                par::dot(&a, &b).unwrap().to_bits(),
+                simd::dot(&a, &b).unwrap().to_bits()
+            );
         }
     }
 }
@@ -136,8 +161,17 @@ fn extremes_across_chunks() {
 fn errors() {
     let a = vec![1.0f32; 300_000];
     let mut out = vec![0.0f32; 299_999];
-    assert!(matches!(par::add(&a, &a, &mut out), Err(SimdError::LengthMismatch { .. })));
-    assert!(matches!(par::dot(&a, &a[1..]), Err(SimdError::LengthMismatch { .. })));
-    assert!(matches!(par::fma(&a, &a, &a[1..], &mut out), Err(SimdError::LengthMismatch { .. })));
+    assert!(matches!(
+        par::add(&a, &a, &mut out),
+        Err(SimdError::LengthMismatch { .. })
+    ));
+    assert!(matches!(
+        par::dot(&a, &a[1..]),
+        Err(SimdError::LengthMismatch { .. })
+    ));
+    assert!(matches!(
+        par::fma(&a, &a, &a[1..], &mut out),
+        Err(SimdError::LengthMismatch { .. })
+    ));
     assert_eq!(par::variance::<f64>(&[]), Err(SimdError::Empty));
 }

@@ -83,9 +83,17 @@ macro_rules! binary {
             let mut co = out.chunks_exact_mut(w);
             for ((x, y), o) in (&mut ca).zip(&mut cb).zip(&mut co) {
                 // SAFETY: each chunk holds exactly LANES elements; CPU support is the caller's.
-                unsafe { V::load(x.as_ptr()).$op(V::load(y.as_ptr())).store(o.as_mut_ptr()) }
+                unsafe {
+                    V::load(x.as_ptr())
+                        .$op(V::load(y.as_ptr()))
+                        .store(o.as_mut_ptr())
+                }
             }
-            let rest = ca.remainder().iter().zip(cb.remainder()).zip(co.into_remainder());
+            let rest = ca
+                .remainder()
+                .iter()
+                .zip(cb.remainder())
+                .zip(co.into_remainder());
             for ((&x, &y), o) in rest {
                 *o = x.$op(y);
             }
@@ -169,7 +177,11 @@ pub(crate) unsafe fn axpy<V: Vector>(alpha: E<V>, x: &[E<V>], y: &[E<V>], out: &
                 .store(o.as_mut_ptr())
         }
     }
-    let rest = cx.remainder().iter().zip(cy.remainder()).zip(co.into_remainder());
+    let rest = cx
+        .remainder()
+        .iter()
+        .zip(cy.remainder())
+        .zip(co.into_remainder());
     for ((&x, &y), o) in rest {
         *o = alpha.fused(x, y);
     }
@@ -225,7 +237,8 @@ pub(crate) unsafe fn sum<V: Vector>(x: &[E<V>]) -> E<V> {
 
 #[inline(always)]
 pub(crate) unsafe fn dot<V: Vector>(a: &[E<V>], b: &[E<V>]) -> E<V> {
-    reduce2!(a, b, |acc, x, y| x.mul_add(y, acc), |s, p, q| s.add(p.mul(q)))
+    reduce2!(a, b, |acc, x, y| x.mul_add(y, acc), |s, p, q| s
+        .add(p.mul(q)))
 }
 
 #[inline(always)]
@@ -287,7 +300,13 @@ pub(crate) unsafe fn cosine_parts<V: Vector>(a: &[E<V>], b: &[E<V>]) -> [E<V>; 3
         }
     }
     // SAFETY: CPU support is the caller's.
-    let mut out = unsafe { [hsum(ab[0].add(ab[1])), hsum(aa[0].add(aa[1])), hsum(bb[0].add(bb[1]))] };
+    let mut out = unsafe {
+        [
+            hsum(ab[0].add(ab[1])),
+            hsum(aa[0].add(aa[1])),
+            hsum(bb[0].add(bb[1])),
+        ]
+    };
     for (&x, &y) in ca.remainder().iter().zip(cb.remainder()) {
         out[0] = out[0].add(x.mul(y));
         out[1] = out[1].add(x.mul(x));
@@ -331,7 +350,10 @@ macro_rules! extremum {
             }
             // SAFETY: CPU support is the caller's.
             let (any_nan, l) = unsafe {
-                (nan.nan_mask() != 0, lanes(acc[0].$op(acc[1]).$op(acc[2].$op(acc[3]))))
+                (
+                    nan.nan_mask() != 0,
+                    lanes(acc[0].$op(acc[1]).$op(acc[2].$op(acc[3]))),
+                )
             };
             if any_nan {
                 return <E<V>>::NAN;
@@ -366,7 +388,11 @@ pub(crate) unsafe fn position<V: Vector>(x: &[E<V>], target: E<V>) -> Option<usi
         // SAFETY: chunks hold LANES elements; CPU support is the caller's.
         let mask = unsafe {
             let v = V::load(c.as_ptr());
-            if want_nan { v.nan_mask() } else { v.eq_mask(vt) }
+            if want_nan {
+                v.nan_mask()
+            } else {
+                v.eq_mask(vt)
+            }
         };
         if mask != 0 {
             return Some(base + mask.trailing_zeros() as usize);

@@ -84,7 +84,12 @@ unsafe impl Vector for F32x4 {
         let m = unsafe { vceqq_f32(self.0, o.0) };
         // SAFETY: as above; lane indices are constants below LANES.
         let lanes = unsafe {
-            [vgetq_lane_u32::<0>(m), vgetq_lane_u32::<1>(m), vgetq_lane_u32::<2>(m), vgetq_lane_u32::<3>(m)]
+            [
+                vgetq_lane_u32::<0>(m),
+                vgetq_lane_u32::<1>(m),
+                vgetq_lane_u32::<2>(m),
+                vgetq_lane_u32::<3>(m),
+            ]
         };
         bits(lanes.map(u64::from))
     }
@@ -94,7 +99,12 @@ unsafe impl Vector for F32x4 {
         let m = unsafe { vmvnq_u32(vceqq_f32(self.0, self.0)) };
         // SAFETY: as above; lane indices are constants below LANES.
         let lanes = unsafe {
-            [vgetq_lane_u32::<0>(m), vgetq_lane_u32::<1>(m), vgetq_lane_u32::<2>(m), vgetq_lane_u32::<3>(m)]
+            [
+                vgetq_lane_u32::<0>(m),
+                vgetq_lane_u32::<1>(m),
+                vgetq_lane_u32::<2>(m),
+                vgetq_lane_u32::<3>(m),
+            ]
         };
         bits(lanes.map(u64::from))
     }
