@@ -50,8 +50,9 @@
 //! (lane `j` += lane `j + w` for `w` = 8, 4, 2, 1), and the block results are added left to
 //! right. Every backend runs exactly these operations, so the result has the same bits on
 //! Scalar, SSE2, AVX2 and NEON; `par`'s deterministic functions use the same blocks, so
-//! their result does not depend on the number of threads either. They cost about as much as
-//! the normal kernels (the fused multiply-add is the only thing given up).
+//! their result does not depend on the number of threads either. In cache they can be slower
+//! than the normal kernels (16 lanes are only two AVX2 accumulators, and there is no fused
+//! multiply-add); out of cache both run at memory bandwidth.
 //!
 //! ```
 //! use perfkit::simd;
