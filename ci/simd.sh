@@ -38,8 +38,12 @@ CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="qemu-aarch64 -L /usr/aarch64-linu
 
 echo "==> simd: Miri, scalar + SSE2 + AVX2/FMA paths ($(( $(date +%s) - start )) s in)"
 # With avx2 and fma enabled at compile time, feature detection under Miri reports them, so
-# every x86 backend's tests run (on inputs shrunk under cfg(miri)).
+# every x86 backend's tests run (on inputs shrunk under cfg(miri)). Only the tests that drive
+# the kernels' loads and stores through every loop shape (oracle sweeps with guarded outputs,
+# the deterministic layout, error paths): the IEEE-value tests add no new memory accesses and
+# would double the time.
 RUSTFLAGS="-C target-feature=+avx2,+fma" \
-  cargo +nightly miri test --no-default-features --features simd --test simd
+  cargo +nightly miri test --no-default-features --features simd --test simd \
+    -- oracle:: deterministic:: errors::
 
 echo "==> simd CI done in $(( $(date +%s) - start )) s"
