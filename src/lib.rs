@@ -15,9 +15,10 @@
 //! | [`mem`] | `mem` | [`mem::BlockPool`] (fixed-size aligned blocks, lock-free per-thread caches over an ABA-safe stack, optional growth), [`mem::ObjectPool`], [`mem::BufferPool`] (size-classed `BytesMut`, zero-copy freeze), [`mem::ArenaPool`] (pooled `bumpalo` arenas) |
 //! | [`balance`] | `balance` | [`balance::Balancer`]: round robin, smooth weighted round robin, least connections, weighted random, health score, P2C peak-EWMA, consistent hashing (ring and Maglev); outlier ejection, slow start, panic threshold, lock-free run-time updates, [`balance::HealthChecker`] |
 //! | [`pg`] | `pg` | [`pg::PgPool`]: a fair (FIFO), bounded, self-healing PostgreSQL pool over `tokio-postgres`, with per-connection statement caches, client-side query deadlines, retried transactions and stats |
+//! | [`simd`] | `simd` (+`parallel`) | `f32`/`f64` kernels — `dot`, `sum`, `min`/`max`/`argmin`/`argmax`, `l2_squared`, `cosine`, `mean`, `variance`, element-wise `add`/`sub`/`mul`/`scale`/`axpy`/`fma` — with one-time CPU dispatch (AVX2+FMA, SSE2, NEON, scalar), a deterministic mode with the same bits on every CPU, and rayon variants in `simd::par` |
 //! | [`clock`] | always | the [`clock::Clock`] trait that every time-based part takes, so tests can drive time by hand |
 //!
-//! `default` turns on `metrics`, `baseline`, `resilience`, `balance` and `mem`; `full` turns on everything. Every feature
+//! `default` turns on `metrics`, `baseline`, `resilience`, `balance`, `mem` and `simd`; `full` turns on everything. Every feature
 //! builds and tests on its own (`--no-default-features --features X`).
 //!
 //! Start with the main job, which measures every enabled module against the documented
@@ -87,6 +88,9 @@ pub mod pg;
 #[cfg(feature = "mem")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mem")))]
 pub mod mem;
+#[cfg(feature = "simd")]
+#[cfg_attr(docsrs, doc(cfg(feature = "simd")))]
+pub mod simd;
 
 // Only modules that persist files use it; a module that needs it adds its feature here.
 #[cfg(feature = "baseline")]
@@ -100,7 +104,8 @@ mod fsutil;
     feature = "resilience",
     feature = "balance",
     feature = "mem",
-    feature = "pg"
+    feature = "pg",
+    feature = "simd"
 ))]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;

@@ -13,6 +13,8 @@ mod pg;
 #[cfg(feature = "resilience")]
 mod resilience;
 mod resources;
+#[cfg(feature = "simd")]
+mod simd;
 
 // One `push` per module, each under the module's `#[cfg(feature)]` as modules arrive.
 #[allow(clippy::vec_init_then_push)]
@@ -27,6 +29,8 @@ pub fn all() -> Vec<Box<dyn Section>> {
     sections.push(Box::new(balance::Balance));
     #[cfg(feature = "pg")]
     sections.push(Box::new(pg::Pg));
+    #[cfg(feature = "simd")]
+    sections.push(Box::new(simd::SimdSection));
     sections.push(Box::new(resources::Resources));
     sections
 }

@@ -1,0 +1,3 @@
+//! aarch64 backend: NEON (Advanced SIMD), part of the aarch64 baseline.
+
+pub(crate) mod neon;
