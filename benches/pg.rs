@@ -3,7 +3,8 @@
 //!
 //! Run with `cargo bench --bench pg --no-default-features --features pg -- --noplot`. It
 //! first prints a table of acquire latency under 64 tasks (p50 / p99 / p99.9 / the longest
-//! wait, which criterion cannot show), then runs the criterion groups. Without PostgreSQL
+//! wait, which criterion cannot show) and one of a server restart under load (errors and
+//! recovery; `PG_BENCH_SKIP_RESTART=1` skips it), then runs the criterion groups. Without PostgreSQL
 //! installed it says so and measures nothing.
 
 #[path = "../tests/support/mod.rs"]
@@ -112,6 +113,120 @@ impl Pool {
         };
         assert_eq!(n, 1);
     }
+}
+
+impl Pool {
+    /// `SELECT 1` that reports a failure instead of panicking, for the restart run.
+    async fn try_select1(&self) -> Result<(), String> {
+        match self {
+            Pool::Perfkit(p) => p
+                .query_one("SELECT 1", &[])
+                .await
+                .map(drop)
+                .map_err(|e| e.to_string()),
+            Pool::Bb8(p) => {
+                let c = p.get().await.map_err(|e| e.to_string())?;
+                c.query_one("SELECT 1", &[])
+                    .await
+                    .map(drop)
+                    .map_err(|e| e.to_string())
+            }
+            Pool::Deadpool(p) => {
+                let c = p.get().await.map_err(|e| e.to_string())?;
+                c.query_one("SELECT 1", &[])
+                    .await
+                    .map(drop)
+                    .map_err(|e| e.to_string())
+            }
+        }
+    }
+}
+
+/// 64 tasks query through each pool (its defaults, 20 connections) while the server is
+/// stopped (`-m immediate`) for 300 ms and started again: errors seen, the longest call, and
+/// how long after the server was ready the first query succeeded. Each pool gets its own
+/// server. A pool that never recovers is reported, not waited for past 10 s.
+fn restart_table() {
+    println!(
+        "server restart under load: {TASKS} tasks, pools of {SIZE} at their defaults, server down 300 ms:"
+    );
+    println!(
+        "| pool | queries ok | errors | longest call | first success after the server is back |"
+    );
+    println!("|---|---|---|---|---|");
+    let rt = runtime();
+    for kind in ["perfkit", "bb8", "deadpool"] {
+        let Some(server) = PgServer::start() else {
+            return;
+        };
+        let pool = rt.block_on(make(kind, &server.url()));
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (ok, errors, longest) = (
+            Arc::new(std::sync::atomic::AtomicU64::new(0)),
+            Arc::new(std::sync::atomic::AtomicU64::new(0)),
+            Arc::new(std::sync::atomic::AtomicU64::new(0)),
+        );
+        let tasks: Vec<_> = (0..TASKS)
+            .map(|_| {
+                let (pool, stop, ok, errors, longest) = (
+                    pool.clone(),
+                    stop.clone(),
+                    ok.clone(),
+                    errors.clone(),
+                    longest.clone(),
+                );
+                rt.spawn(async move {
+                    use std::sync::atomic::Ordering::Relaxed;
+                    while !stop.load(Relaxed) {
+                        let t = Instant::now();
+                        let r =
+                            tokio::time::timeout(Duration::from_secs(10), pool.try_select1()).await;
+                        longest.fetch_max(t.elapsed().as_micros() as u64, Relaxed);
+                        match r {
+                            Ok(Ok(())) => ok.fetch_add(1, Relaxed),
+                            _ => {
+                                tokio::time::sleep(Duration::from_millis(5)).await;
+                                errors.fetch_add(1, Relaxed)
+                            }
+                        };
+                    }
+                })
+            })
+            .collect();
+        std::thread::sleep(Duration::from_millis(500));
+        server.stop();
+        std::thread::sleep(Duration::from_millis(300));
+        server.start_again();
+        let back = Instant::now();
+        let recovered = rt.block_on(async {
+            while back.elapsed() < Duration::from_secs(10) {
+                if pool.try_select1().await.is_ok() {
+                    return Some(back.elapsed());
+                }
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+            None
+        });
+        std::thread::sleep(Duration::from_millis(500));
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        rt.block_on(async {
+            for t in tasks {
+                let _ = tokio::time::timeout(Duration::from_secs(15), t).await;
+            }
+        });
+        use std::sync::atomic::Ordering::Relaxed;
+        println!(
+            "| {kind} | {} | {} | {:.0} ms | {} |",
+            ok.load(Relaxed),
+            errors.load(Relaxed),
+            longest.load(Relaxed) as f64 / 1e3,
+            recovered.map_or("not within 10 s".to_string(), |d| format!(
+                "{:.1} ms",
+                d.as_secs_f64() * 1e3
+            )),
+        );
+    }
+    println!();
 }
 
 /// Acquire latency with 64 tasks each running one `SELECT 1` per checkout, for `secs`: the
@@ -354,6 +469,9 @@ fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(3);
     contention_table(&rt, &url, secs);
+    if std::env::var_os("PG_BENCH_SKIP_RESTART").is_none() {
+        restart_table();
+    }
     let mut c = Criterion::default().configure_from_args();
     acquire_release(&mut c, &rt, &url);
     select1_64_tasks(&mut c, &rt, &url);

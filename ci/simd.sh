@@ -27,14 +27,17 @@ rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly -
 rustup +nightly component list --installed | grep -q '^miri' \
   || rustup +nightly component add miri rust-src
 
-# perfkit itself (library and tests) is optimised: the sweep runs ~10x faster under qemu, while
-# the dev-dependencies stay at opt-level 0 so the cold build stays short.
+# Both runs go through ci/simd-check, a harness crate whose one test target is tests/simd,
+# compiled against perfkit with only `simd` on: the same tests as
+# `cargo test --test simd --no-default-features --features simd`, without cross-compiling
+# (and Miri-compiling) the main crate's bench and test peers.
+harness=ci/simd-check/Cargo.toml
+
 echo "==> simd: NEON backend under qemu-aarch64 ($(( $(date +%s) - start )) s in)"
-CARGO_TARGET_DIR=target/aarch64-ci \
+CARGO_TARGET_DIR=target/simd-check-aarch64 \
 CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc \
 CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="qemu-aarch64 -L /usr/aarch64-linux-gnu" \
-  cargo test --target aarch64-unknown-linux-gnu --no-default-features --features simd --test simd \
-    --config 'profile.dev.package.perfkit.opt-level = 2'
+  cargo test --manifest-path "$harness" --target aarch64-unknown-linux-gnu --test simd
 
 echo "==> simd: Miri, scalar + SSE2 + AVX2/FMA paths ($(( $(date +%s) - start )) s in)"
 # With avx2 and fma enabled at compile time, feature detection under Miri reports them, so
@@ -42,8 +45,8 @@ echo "==> simd: Miri, scalar + SSE2 + AVX2/FMA paths ($(( $(date +%s) - start ))
 # the kernels' loads and stores through every loop shape (oracle sweeps with guarded outputs,
 # the deterministic layout, error paths): the IEEE-value tests add no new memory accesses and
 # would double the time.
-RUSTFLAGS="-C target-feature=+avx2,+fma" \
-  cargo +nightly miri test --no-default-features --features simd --test simd \
+RUSTFLAGS="-C target-feature=+avx2,+fma" CARGO_TARGET_DIR=target/simd-check-miri \
+  cargo +nightly miri test --manifest-path "$harness" --test simd \
     -- oracle:: deterministic:: errors::
 
 echo "==> simd CI done in $(( $(date +%s) - start )) s"

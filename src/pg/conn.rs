@@ -103,6 +103,11 @@ impl PgConn {
 
     /// `sql` prepared on this connection, from the cache when it was prepared before.
     pub async fn prepare(&mut self, sql: &str) -> Result<Statement, PgError> {
+        if opens_transaction(sql) {
+            // A transaction begun by hand may still be open when the connection is given
+            // back: roll back before its next use (a no-op warning if it was committed).
+            self.live().needs_reset = true;
+        }
         if let Some(stmt) = self.live().statements.get(sql) {
             return Ok(stmt);
         }
@@ -336,4 +341,50 @@ fn quote_path(path: &str) -> String {
         .map(quote_ident)
         .collect::<Vec<_>>()
         .join(".")
+}
+
+/// Whether `sql` starts a transaction block (`BEGIN`, `START TRANSACTION`), judged by its first
+/// word after whitespace and `--` comments, case-insensitively. Every query goes through
+/// here, so it is a scan of a few bytes, not a parse.
+fn opens_transaction(sql: &str) -> bool {
+    let mut rest = sql.trim_start();
+    while let Some(after) = rest.strip_prefix("--") {
+        rest = after.split_once('\n').map_or("", |(_, r)| r).trim_start();
+    }
+    let word: String = rest
+        .chars()
+        .take_while(char::is_ascii_alphabetic)
+        // One past "begin"/"start", so a longer word ("beginning") does not match.
+        .take(6)
+        .collect();
+    word.eq_ignore_ascii_case("begin") || word.eq_ignore_ascii_case("start")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::opens_transaction;
+
+    #[test]
+    fn transaction_starts_are_recognised() {
+        for sql in [
+            "BEGIN",
+            "begin;",
+            "  Begin ISOLATION LEVEL SERIALIZABLE",
+            "START TRANSACTION",
+            "-- note\n  begin",
+        ] {
+            assert!(opens_transaction(sql), "{sql:?}");
+        }
+        for sql in [
+            "SELECT 1",
+            "COMMIT",
+            "beginning",
+            "startx",
+            "",
+            "-- begin",
+            "INSERT INTO begin VALUES (1)",
+        ] {
+            assert!(!opens_transaction(sql), "{sql:?}");
+        }
+    }
 }

@@ -530,3 +530,24 @@ async fn transactions_run_inside_spawned_tasks() {
         .get(0);
     assert_eq!(n, (0..8).sum::<i32>());
 }
+
+#[tokio::test]
+async fn a_transaction_begun_with_execute_is_rolled_back_before_reuse() {
+    let Some(server) = server() else { return };
+    let pool = builder(&server.url()).max_size(1).build().await.unwrap();
+    {
+        let mut conn = pool.get().await.unwrap();
+        conn.execute("BEGIN", &[]).await.unwrap();
+        conn.execute("CREATE TEMP TABLE begun_by_hand (x int)", &[])
+            .await
+            .unwrap();
+        // Given back with the transaction open.
+    }
+    let mut conn = bounded(Duration::from_secs(5), pool.get()).await.unwrap();
+    let row = conn
+        .query_one("SELECT to_regclass('pg_temp.begun_by_hand') IS NULL", &[])
+        .await
+        .unwrap();
+    assert!(row.get::<_, bool>(0), "rolled back before reuse");
+    assert_eq!(pool.stats().created, 1);
+}

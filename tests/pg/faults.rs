@@ -179,7 +179,7 @@ async fn a_restart_under_load_gives_typed_errors_and_recovers_quickly() {
         .await
         .unwrap();
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let tasks: Vec<_> = (0..32)
+    let tasks: Vec<_> = (0..64)
         .map(|_| {
             let pool = pool.clone();
             let stop = stop.clone();
