@@ -495,6 +495,10 @@ macro_rules! kernel_table {
             type V = $V;
             type T = $T;
 
+            // SAFETY (every entry point below): each is `unsafe` only because it enables the
+            // backend's target features; its one precondition, that the CPU has them, is the
+            // caller's, and the generic kernel it calls needs nothing more (it works on
+            // whole chunks of the slices it is given and handles the tail in scalar code).
             $(#[$attr])* unsafe fn add(a: &[T], b: &[T], o: &mut [T]) { unsafe { generic::add::<V>(a, b, o) } }
             $(#[$attr])* unsafe fn sub(a: &[T], b: &[T], o: &mut [T]) { unsafe { generic::sub::<V>(a, b, o) } }
             $(#[$attr])* unsafe fn mul(a: &[T], b: &[T], o: &mut [T]) { unsafe { generic::mul::<V>(a, b, o) } }
