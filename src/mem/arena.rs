@@ -110,7 +110,7 @@ impl ArenaPool {
         registry: &crate::metrics::Registry,
         prefix: &str,
     ) -> Result<(), crate::metrics::MetricsError> {
-        let export = super::export::Exporter::new(registry, prefix, &self.counters);
+        let export = crate::metrics::export::Exporter::new(registry, prefix, &self.counters)?;
         export.counter("gets_total", &[("result", "reuse")], |c| c.reuses.get())?;
         export.counter("gets_total", &[("result", "create")], |c| c.creations.get())?;
         export.counter("returns_total", &[("outcome", "kept")], |c| c.returns.get())?;

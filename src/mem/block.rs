@@ -119,8 +119,8 @@ impl BlockPool {
         registry: &crate::metrics::Registry,
         prefix: &str,
     ) -> Result<(), crate::metrics::MetricsError> {
-        let export = super::export::Exporter::new(registry, prefix, &self.handle);
-        let gauges: [Field<usize>; 5] = [
+        let export = crate::metrics::export::Exporter::new(registry, prefix, &self.handle)?;
+        let gauges: [crate::metrics::export::Field<BlockStats, usize>; 5] = [
             ("capacity", |s| s.capacity),
             ("max_capacity", |s| s.max_capacity),
             ("in_use", |s| s.in_use),
@@ -133,10 +133,6 @@ impl BlockPool {
         export.counter("exhausted_total", &[], |h| stats_of(h).exhausted)
     }
 }
-
-/// A series suffix and how to read its figure from the stats.
-#[cfg(feature = "metrics")]
-type Field<V> = (&'static str, fn(&BlockStats) -> V);
 
 fn stats_of(handle: &PoolHandle) -> BlockStats {
     let s = handle.stats();

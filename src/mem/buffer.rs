@@ -170,7 +170,7 @@ impl BufferPool {
         registry: &crate::metrics::Registry,
         prefix: &str,
     ) -> Result<(), crate::metrics::MetricsError> {
-        let export = super::export::Exporter::new(registry, prefix, &self.counters);
+        let export = crate::metrics::export::Exporter::new(registry, prefix, &self.counters)?;
         export.counter("gets_total", &[("result", "reuse")], |c| c.reuses.get())?;
         export.counter("gets_total", &[("result", "allocate")], |c| {
             c.allocations.get()

@@ -34,8 +34,6 @@ mod block;
 mod buffer;
 mod counter;
 mod error;
-#[cfg(feature = "metrics")]
-mod export;
 #[allow(unsafe_code)]
 mod magazine;
 mod object;

@@ -172,7 +172,7 @@ impl<T> ObjectPool<T> {
     where
         T: Send + 'static,
     {
-        let export = super::export::Exporter::new(registry, prefix, &self.shared);
+        let export = crate::metrics::export::Exporter::new(registry, prefix, &self.shared)?;
         let counters: [LabelledField; 5] = [
             ("gets_total", ("result", "reuse"), |s| s.reuses),
             ("gets_total", ("result", "create"), |s| s.creations),

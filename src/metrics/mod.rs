@@ -32,6 +32,8 @@
 mod buckets;
 mod counter;
 mod error;
+#[cfg(any(feature = "resilience", feature = "mem", feature = "pg"))]
+pub(crate) mod export;
 mod exposition;
 mod gauge;
 mod histogram;

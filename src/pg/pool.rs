@@ -246,45 +246,32 @@ impl PgPool {
         registry: &crate::metrics::Registry,
         prefix: &str,
     ) -> Result<(), crate::metrics::MetricsError> {
-        type Field<V> = (&'static str, fn(&PoolStats) -> V);
-        let name = |suffix: &str| format!("{prefix}_{suffix}");
-        // Checked once, so a bad prefix fails before anything is registered.
-        if !valid_prefix(prefix) {
-            return Err(crate::metrics::MetricsError::InvalidMetricName {
-                name: prefix.to_string(),
-            });
-        }
-        let gauge = |suffix: &str, labels: &[(&str, &str)], read: fn(&PoolStats) -> f64| {
-            let weak = Arc::downgrade(&self.shared);
-            registry.gauge_fn(&name(suffix), labels, move || {
-                weak.upgrade().map(|s| read(&s.stats()))
-            })
-        };
-        let states: [Field<usize>; 3] = [
+        use crate::metrics::export::{Exporter, Field};
+
+        let export = Exporter::new(registry, prefix, &self.shared)?;
+        let states: [Field<PoolStats, usize>; 3] = [
             ("idle", |s| s.idle),
             ("in_use", |s| s.in_use),
             ("opening", |s| s.opening),
         ];
         for (state, read) in states {
-            let weak = Arc::downgrade(&self.shared);
-            registry.gauge_fn(&name("connections"), &[("state", state)], move || {
-                weak.upgrade().map(|s| read(&s.stats()) as f64)
+            export.gauge("connections", &[("state", state)], move |s| {
+                read(&s.stats()) as f64
             })?;
         }
-        gauge("waiting", &[], |s| s.waiting as f64)?;
-        gauge("max_size", &[], |s| s.max_size as f64)?;
-        let quantiles: [Field<Duration>; 3] = [
+        export.gauge("waiting", &[], |s| s.stats().waiting as f64)?;
+        export.gauge("max_size", &[], |s| s.settings.max_size as f64)?;
+        let quantiles: [Field<PoolStats, Duration>; 3] = [
             ("0.5", |s| s.acquire_p50),
             ("0.95", |s| s.acquire_p95),
             ("0.99", |s| s.acquire_p99),
         ];
         for (q, read) in quantiles {
-            let weak = Arc::downgrade(&self.shared);
-            registry.gauge_fn(&name("acquire_seconds"), &[("quantile", q)], move || {
-                weak.upgrade().map(|s| read(&s.stats()).as_secs_f64())
+            export.gauge("acquire_seconds", &[("quantile", q)], move |s| {
+                read(&s.stats()).as_secs_f64()
             })?;
         }
-        let counters: [Field<u64>; 9] = [
+        let counters: [Field<PoolStats, u64>; 9] = [
             ("acquires_total", |s| s.acquires),
             ("waits_total", |s| s.waits),
             ("timeouts_total", |s| s.timeouts),
@@ -296,21 +283,8 @@ impl PgPool {
             ("transaction_retries_total", |s| s.transaction_retries),
         ];
         for (suffix, read) in counters {
-            let weak = Arc::downgrade(&self.shared);
-            registry.counter_fn(&name(suffix), &[], move || {
-                weak.upgrade().map(|s| read(&s.stats()))
-            })?;
+            export.counter(suffix, &[], move |s| read(&s.stats()))?;
         }
         Ok(())
     }
-}
-
-fn valid_prefix(prefix: &str) -> bool {
-    prefix
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == ':')
-        && prefix
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
 }

@@ -58,8 +58,6 @@ mod adaptive;
 mod breaker;
 mod bulkhead;
 mod error;
-#[cfg(feature = "metrics")]
-mod export;
 mod rate;
 mod retry;
 

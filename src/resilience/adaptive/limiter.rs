@@ -174,7 +174,7 @@ impl AdaptiveLimiter {
         registry: &crate::metrics::Registry,
         prefix: &str,
     ) -> Result<(), crate::metrics::MetricsError> {
-        let export = crate::resilience::export::Exporter::new(registry, prefix, &self.inner)?;
+        let export = crate::metrics::export::Exporter::new(registry, prefix, &self.inner)?;
         export.gauge("limit", &[], |inner| {
             inner.limit.load(Ordering::Acquire) as f64
         })

@@ -529,7 +529,7 @@ impl CircuitBreaker {
         registry: &crate::metrics::Registry,
         prefix: &str,
     ) -> Result<(), crate::metrics::MetricsError> {
-        use crate::resilience::export::{Exporter, rate_or_nan};
+        use crate::metrics::export::{Exporter, rate_or_nan};
 
         fn stats(inner: &Arc<Inner>) -> BreakerStats {
             CircuitBreaker {
@@ -551,7 +551,7 @@ impl CircuitBreaker {
                 f64::from(u8::from(state_of(i.state.load(Acquire)) == state))
             })?;
         }
-        let outcomes: [crate::resilience::export::Field<BreakerStats, u64>; 5] = [
+        let outcomes: [crate::metrics::export::Field<BreakerStats, u64>; 5] = [
             ("success", |s| s.successes),
             ("failure", |s| s.failures),
             ("rejected", |s| s.rejected),

@@ -327,8 +327,8 @@ impl Bulkhead {
             .stats()
         }
 
-        let export = crate::resilience::export::Exporter::new(registry, prefix, &self.inner)?;
-        let gauges: [crate::resilience::export::Field<BulkheadStats, usize>; 4] = [
+        let export = crate::metrics::export::Exporter::new(registry, prefix, &self.inner)?;
+        let gauges: [crate::metrics::export::Field<BulkheadStats, usize>; 4] = [
             ("limit", |s| s.limit),
             ("in_use", |s| s.in_use),
             ("waiting", |s| s.waiting),
@@ -337,7 +337,7 @@ impl Bulkhead {
         for (name, read) in gauges {
             export.gauge(name, &[], move |i| read(&stats(i)) as f64)?;
         }
-        let outcomes: [crate::resilience::export::Field<BulkheadStats, u64>; 5] = [
+        let outcomes: [crate::metrics::export::Field<BulkheadStats, u64>; 5] = [
             ("accepted", |s| s.accepted),
             ("rejected", |s| s.rejected),
             ("queue_full", |s| s.queue_full),

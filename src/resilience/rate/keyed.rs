@@ -519,7 +519,7 @@ impl<K: Send + Sync + 'static> KeyedRateLimiter<K> {
         registry: &crate::metrics::Registry,
         prefix: &str,
     ) -> Result<(), crate::metrics::MetricsError> {
-        let export = crate::resilience::export::Exporter::new(registry, prefix, &self.inner)?;
+        let export = crate::metrics::export::Exporter::new(registry, prefix, &self.inner)?;
         export.gauge("tracked_keys", &[], |inner| {
             inner
                 .shards

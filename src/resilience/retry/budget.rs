@@ -325,7 +325,7 @@ impl RetryBudget {
         registry: &crate::metrics::Registry,
         prefix: &str,
     ) -> Result<(), crate::metrics::MetricsError> {
-        let export = crate::resilience::export::Exporter::new(registry, prefix, &self.inner)?;
+        let export = crate::metrics::export::Exporter::new(registry, prefix, &self.inner)?;
         export.gauge("available", &[], |inner| {
             RetryBudget {
                 inner: Arc::clone(inner),

@@ -428,10 +428,10 @@ impl<P> Retry<P> {
         registry: &crate::metrics::Registry,
         prefix: &str,
     ) -> Result<(), crate::metrics::MetricsError> {
-        let export = crate::resilience::export::Exporter::new(registry, prefix, &self.shared)?;
+        let export = crate::metrics::export::Exporter::new(registry, prefix, &self.shared)?;
         export.counter("retries_total", &[], |s| s.counters.snapshot().retries)?;
         export.counter("recovered_total", &[], |s| s.counters.snapshot().recovered)?;
-        let reasons: [crate::resilience::export::Field<RetryStats, u64>; 4] = [
+        let reasons: [crate::metrics::export::Field<RetryStats, u64>; 4] = [
             ("attempts_exhausted", |s| s.attempts_exhausted),
             ("budget_exhausted", |s| s.budget_refusals),
             ("elapsed_exceeded", |s| s.elapsed_exceeded),

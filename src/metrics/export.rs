@@ -1,14 +1,14 @@
-//! `register_metrics` plumbing: each primitive's stats as pull-style series in a
-//! [`Registry`], read when the registry renders.
+//! The plumbing behind every module's `register_metrics`: a component's figures as
+//! pull-style series in a [`Registry`], read when the registry renders.
 //!
-//! Series hold a `Weak` of the primitive's shared state, so registering never keeps a
-//! breaker or bulkhead alive, and a dropped one's series vanish at the next render.
+//! Series hold a `Weak` of the component's shared state, so registering never keeps a pool,
+//! breaker or balancer alive, and a dropped one's series vanish at the next render.
 
 use std::sync::{Arc, Weak};
 
 use crate::metrics::{MetricsError, Registry};
 
-/// Registers series named `{prefix}_{suffix}` over one primitive's shared state `T`.
+/// Registers series named `{prefix}_{suffix}` over one component's shared state `T`.
 pub(crate) struct Exporter<'a, T> {
     registry: &'a Registry,
     prefix: &'a str,
@@ -71,6 +71,7 @@ impl<'a, T: Send + Sync + 'static> Exporter<'a, T> {
     }
 }
 
+#[cfg(feature = "resilience")]
 /// A rate in percent, or NaN while there are too few calls to judge (Prometheus compares
 /// NaN false, so an alert on the rate stays quiet until it means something).
 pub(crate) fn rate_or_nan(rate: Option<f32>) -> f64 {
