@@ -495,49 +495,117 @@ macro_rules! kernel_table {
             type V = $V;
             type T = $T;
 
-            // SAFETY (every entry point below): each is `unsafe` only because it enables the
-            // backend's target features; its one precondition, that the CPU has them, is the
-            // caller's, and the generic kernel it calls needs nothing more (it works on
-            // whole chunks of the slices it is given and handles the tail in scalar code).
-            $(#[$attr])* unsafe fn add(a: &[T], b: &[T], o: &mut [T]) { unsafe { generic::add::<V>(a, b, o) } }
-            $(#[$attr])* unsafe fn sub(a: &[T], b: &[T], o: &mut [T]) { unsafe { generic::sub::<V>(a, b, o) } }
-            $(#[$attr])* unsafe fn mul(a: &[T], b: &[T], o: &mut [T]) { unsafe { generic::mul::<V>(a, b, o) } }
-            $(#[$attr])* unsafe fn scale(x: &[T], s: T, o: &mut [T]) { unsafe { generic::scale::<V>(x, s, o) } }
-            $(#[$attr])* unsafe fn axpy(s: T, x: &[T], y: &[T], o: &mut [T]) { unsafe { generic::axpy::<V>(s, x, y, o) } }
-            $(#[$attr])* unsafe fn fma(a: &[T], b: &[T], c: &[T], o: &mut [T]) { unsafe { generic::fma::<V>(a, b, c, o) } }
-            $(#[$attr])* unsafe fn sum(x: &[T]) -> T { unsafe { generic::sum::<V>(x) } }
-            $(#[$attr])* unsafe fn dot(a: &[T], b: &[T]) -> T { unsafe { generic::dot::<V>(a, b) } }
-            $(#[$attr])* unsafe fn l2_squared(a: &[T], b: &[T]) -> T { unsafe { generic::l2_squared::<V>(a, b) } }
-            $(#[$attr])* unsafe fn cosine_parts(a: &[T], b: &[T]) -> [T; 3] { unsafe { generic::cosine_parts::<V>(a, b) } }
-            $(#[$attr])* unsafe fn sq_dev(x: &[T], m: T) -> T { unsafe { generic::sq_dev::<V>(x, m) } }
-            $(#[$attr])* unsafe fn min(x: &[T]) -> T { unsafe { generic::min::<V>(x) } }
-            $(#[$attr])* unsafe fn max(x: &[T]) -> T { unsafe { generic::max::<V>(x) } }
-            $(#[$attr])* unsafe fn position(x: &[T], v: T) -> Option<usize> { unsafe { generic::position::<V>(x, v) } }
-            $(#[$attr])* unsafe fn det_sum(x: &[T]) -> T { unsafe { generic::det_sum::<V>(x) } }
-            $(#[$attr])* unsafe fn det_dot(a: &[T], b: &[T]) -> T { unsafe { generic::det_dot::<V>(a, b) } }
-            $(#[$attr])* unsafe fn det_l2(a: &[T], b: &[T]) -> T { unsafe { generic::det_l2::<V>(a, b) } }
+            // Each entry point is `unsafe` only because it enables the backend's target
+            // features; its one precondition, that the CPU has them, is the caller's, and the
+            // generic kernel it calls needs nothing more (it works on whole chunks of the
+            // slices it is given and handles the tail in scalar code).
+            $(#[$attr])* unsafe fn add(a: &[T], b: &[T], o: &mut [T]) {
+                // SAFETY: the CPU has this backend's features (the caller's promise, above).
+                unsafe { generic::add::<V>(a, b, o) }
+            }
+            $(#[$attr])* unsafe fn sub(a: &[T], b: &[T], o: &mut [T]) {
+                // SAFETY: the CPU has this backend's features (the caller's promise, above).
+                unsafe { generic::sub::<V>(a, b, o) }
+            }
+            $(#[$attr])* unsafe fn mul(a: &[T], b: &[T], o: &mut [T]) {
+                // SAFETY: the CPU has this backend's features (the caller's promise, above).
+                unsafe { generic::mul::<V>(a, b, o) }
+            }
+            $(#[$attr])* unsafe fn scale(x: &[T], s: T, o: &mut [T]) {
+                // SAFETY: the CPU has this backend's features (the caller's promise, above).
+                unsafe { generic::scale::<V>(x, s, o) }
+            }
+            $(#[$attr])* unsafe fn axpy(s: T, x: &[T], y: &[T], o: &mut [T]) {
+                // SAFETY: the CPU has this backend's features (the caller's promise, above).
+                unsafe { generic::axpy::<V>(s, x, y, o) }
+            }
+            $(#[$attr])* unsafe fn fma(a: &[T], b: &[T], c: &[T], o: &mut [T]) {
+                // SAFETY: the CPU has this backend's features (the caller's promise, above).
+                unsafe { generic::fma::<V>(a, b, c, o) }
+            }
+            $(#[$attr])* unsafe fn sum(x: &[T]) -> T {
+                // SAFETY: the CPU has this backend's features (the caller's promise, above).
+                unsafe { generic::sum::<V>(x) }
+            }
+            $(#[$attr])* unsafe fn dot(a: &[T], b: &[T]) -> T {
+                // SAFETY: the CPU has this backend's features (the caller's promise, above).
+                unsafe { generic::dot::<V>(a, b) }
+            }
+            $(#[$attr])* unsafe fn l2_squared(a: &[T], b: &[T]) -> T {
+                // SAFETY: the CPU has this backend's features (the caller's promise, above).
+                unsafe { generic::l2_squared::<V>(a, b) }
+            }
+            $(#[$attr])* unsafe fn cosine_parts(a: &[T], b: &[T]) -> [T; 3] {
+                // SAFETY: the CPU has this backend's features (the caller's promise, above).
+                unsafe { generic::cosine_parts::<V>(a, b) }
+            }
+            $(#[$attr])* unsafe fn sq_dev(x: &[T], m: T) -> T {
+                // SAFETY: the CPU has this backend's features (the caller's promise, above).
+                unsafe { generic::sq_dev::<V>(x, m) }
+            }
+            $(#[$attr])* unsafe fn min(x: &[T]) -> T {
+                // SAFETY: the CPU has this backend's features (the caller's promise, above).
+                unsafe { generic::min::<V>(x) }
+            }
+            $(#[$attr])* unsafe fn max(x: &[T]) -> T {
+                // SAFETY: the CPU has this backend's features (the caller's promise, above).
+                unsafe { generic::max::<V>(x) }
+            }
+            $(#[$attr])* unsafe fn position(x: &[T], v: T) -> Option<usize> {
+                // SAFETY: the CPU has this backend's features (the caller's promise, above).
+                unsafe { generic::position::<V>(x, v) }
+            }
+            $(#[$attr])* unsafe fn det_sum(x: &[T]) -> T {
+                // SAFETY: the CPU has this backend's features (the caller's promise, above).
+                unsafe { generic::det_sum::<V>(x) }
+            }
+            $(#[$attr])* unsafe fn det_dot(a: &[T], b: &[T]) -> T {
+                // SAFETY: the CPU has this backend's features (the caller's promise, above).
+                unsafe { generic::det_dot::<V>(a, b) }
+            }
+            $(#[$attr])* unsafe fn det_l2(a: &[T], b: &[T]) -> T {
+                // SAFETY: the CPU has this backend's features (the caller's promise, above).
+                unsafe { generic::det_l2::<V>(a, b) }
+            }
 
-            // SAFETY (every wrapper below): TABLE is visible only to the backend's own module and
-            // is handed out by `table()` after `$avail` confirmed the CPU runs this backend's
-            // instructions.
+            // Every wrapper below calls an entry point: TABLE is visible only to the backend's
+            // own module and is handed out by `table()` after `$avail` confirmed the CPU runs
+            // this backend's instructions.
             pub(super) static TABLE: Kernels<T> = Kernels {
                 backend: $backend,
+                // SAFETY: `table()` hands TABLE out only once `$avail` held (above).
                 add: |a, b, o| unsafe { add(a, b, o) },
+                // SAFETY: `table()` hands TABLE out only once `$avail` held (above).
                 sub: |a, b, o| unsafe { sub(a, b, o) },
+                // SAFETY: `table()` hands TABLE out only once `$avail` held (above).
                 mul: |a, b, o| unsafe { mul(a, b, o) },
+                // SAFETY: `table()` hands TABLE out only once `$avail` held (above).
                 scale: |x, s, o| unsafe { scale(x, s, o) },
+                // SAFETY: `table()` hands TABLE out only once `$avail` held (above).
                 axpy: |s, x, y, o| unsafe { axpy(s, x, y, o) },
+                // SAFETY: `table()` hands TABLE out only once `$avail` held (above).
                 fma: |a, b, c, o| unsafe { fma(a, b, c, o) },
+                // SAFETY: `table()` hands TABLE out only once `$avail` held (above).
                 sum: |x| unsafe { sum(x) },
+                // SAFETY: `table()` hands TABLE out only once `$avail` held (above).
                 dot: |a, b| unsafe { dot(a, b) },
+                // SAFETY: `table()` hands TABLE out only once `$avail` held (above).
                 l2_squared: |a, b| unsafe { l2_squared(a, b) },
+                // SAFETY: `table()` hands TABLE out only once `$avail` held (above).
                 cosine_parts: |a, b| unsafe { cosine_parts(a, b) },
+                // SAFETY: `table()` hands TABLE out only once `$avail` held (above).
                 sq_dev: |x, m| unsafe { sq_dev(x, m) },
+                // SAFETY: `table()` hands TABLE out only once `$avail` held (above).
                 min: |x| unsafe { min(x) },
+                // SAFETY: `table()` hands TABLE out only once `$avail` held (above).
                 max: |x| unsafe { max(x) },
+                // SAFETY: `table()` hands TABLE out only once `$avail` held (above).
                 position: |x, v| unsafe { position(x, v) },
+                // SAFETY: `table()` hands TABLE out only once `$avail` held (above).
                 det_sum: |x| unsafe { det_sum(x) },
+                // SAFETY: `table()` hands TABLE out only once `$avail` held (above).
                 det_dot: |a, b| unsafe { det_dot(a, b) },
+                // SAFETY: `table()` hands TABLE out only once `$avail` held (above).
                 det_l2: |a, b| unsafe { det_l2(a, b) },
             };
 
