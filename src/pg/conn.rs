@@ -351,12 +351,11 @@ fn opens_transaction(sql: &str) -> bool {
     while let Some(after) = rest.strip_prefix("--") {
         rest = after.split_once('\n').map_or("", |(_, r)| r).trim_start();
     }
-    let word: String = rest
-        .chars()
-        .take_while(char::is_ascii_alphabetic)
-        // One past "begin"/"start", so a longer word ("beginning") does not match.
-        .take(6)
-        .collect();
+    // The leading word, borrowed: this runs on every query, so no allocation.
+    let end = rest
+        .find(|c: char| !c.is_ascii_alphabetic())
+        .unwrap_or(rest.len());
+    let word = &rest[..end];
     word.eq_ignore_ascii_case("begin") || word.eq_ignore_ascii_case("start")
 }
 
