@@ -109,9 +109,14 @@ pub(crate) struct Shared {
     pub(crate) counters: Counters,
     acquire_latency: Histogram,
     jitter_seed: AtomicU64,
+    /// The runtime the pool was built in. Connections are given back in `Drop`, which may
+    /// run on a thread outside any runtime, where `tokio::spawn` would panic; spawning
+    /// through the handle works from anywhere.
+    runtime: tokio::runtime::Handle,
 }
 
 impl Shared {
+    /// Must be called inside a Tokio runtime (`PgPoolBuilder::build` is async).
     pub(crate) fn new(settings: PgPoolBuilder, pg: tokio_postgres::Config) -> Arc<Self> {
         let query_timeout = settings.effective_query_timeout();
         let seed = std::time::SystemTime::now()
@@ -125,6 +130,7 @@ impl Shared {
             counters: Counters::default(),
             acquire_latency: Histogram::new(),
             jitter_seed: AtomicU64::new(seed),
+            runtime: tokio::runtime::Handle::current(),
         })
     }
 
@@ -278,7 +284,7 @@ impl Shared {
 
     fn spawn_opener(self: &Arc<Self>, st: &mut State) {
         st.opening += 1;
-        tokio::spawn(Arc::clone(self).open_loop());
+        self.runtime.spawn(Arc::clone(self).open_loop());
     }
 
     /// Connects until it succeeds, the error is one no retry can fix, or nobody needs the
@@ -330,7 +336,7 @@ impl Shared {
         let (client, connection) = self.pg.connect(tokio_postgres::NoTls).await?;
         // The connection task ends when the socket closes; the client then reports
         // `is_closed`, which is how the pool notices a dead connection for free.
-        tokio::spawn(async move {
+        self.runtime.spawn(async move {
             let _ = connection.await;
         });
         let now = Instant::now();
@@ -403,7 +409,7 @@ impl Shared {
             // A round trip only for connections that had raw access or a hand-made
             // transaction; the slot stays taken until it is done.
             let shared = Arc::clone(self);
-            tokio::spawn(async move {
+            self.runtime.spawn(async move {
                 let reset = tokio::time::timeout(
                     shared.query_timeout,
                     live.client.simple_query("ROLLBACK"),

@@ -149,3 +149,18 @@ async fn many_tasks_share_a_small_pool_without_loss() {
     assert_eq!((stats.in_use, stats.waiting), (0, 0));
     assert!(stats.acquire_p99 > Duration::ZERO);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_given_back_on_a_thread_outside_the_runtime_returns_to_the_pool() {
+    let Some(server) = server() else { return };
+    let pool = builder(&server.url()).max_size(1).build().await.unwrap();
+    let mut conn = pool.get().await.unwrap();
+    // Raw access: giving it back schedules a ROLLBACK, which needs the pool's runtime.
+    conn.client().simple_query("SELECT 1").await.unwrap();
+    std::thread::spawn(move || drop(conn))
+        .join()
+        .expect("dropping a connection off the runtime must not panic");
+    let mut conn = bounded(Duration::from_secs(5), pool.get()).await.unwrap();
+    conn.health_check().await.unwrap();
+    assert_eq!(pool.stats().created, 1, "the same connection came back");
+}
