@@ -551,3 +551,57 @@ async fn a_transaction_begun_with_execute_is_rolled_back_before_reuse() {
     assert!(row.get::<_, bool>(0), "rolled back before reuse");
     assert_eq!(pool.stats().created, 1);
 }
+
+#[tokio::test]
+async fn a_conflict_past_the_attempt_limit_says_so() {
+    let Some(server) = server() else { return };
+    // One attempt: the transaction that loses the serialization conflict is not retried.
+    let pool = builder(&server.url())
+        .transaction_attempts(1)
+        .build()
+        .await
+        .unwrap();
+    pool.batch(
+        "CREATE TABLE IF NOT EXISTS ser_limit (id int PRIMARY KEY, n int NOT NULL);
+         TRUNCATE ser_limit;
+         INSERT INTO ser_limit VALUES (1, 0);",
+    )
+    .await
+    .unwrap();
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(2));
+    let run = |pool: PgPool, barrier: std::sync::Arc<tokio::sync::Barrier>| async move {
+        pool.transaction(async |tx| {
+            tx.batch_execute("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE")
+                .await?;
+            let n: i32 = tx
+                .query_one("SELECT n FROM ser_limit WHERE id = 1", &[])
+                .await?
+                .get(0);
+            barrier.wait().await;
+            tx.execute("UPDATE ser_limit SET n = $1 WHERE id = 1", &[&(n + 1)])
+                .await?;
+            Ok(())
+        })
+        .await
+    };
+    let (a, b) = bounded(Duration::from_secs(20), async {
+        tokio::join!(
+            run(pool.clone(), barrier.clone()),
+            run(pool.clone(), barrier.clone())
+        )
+    })
+    .await;
+    let err = match (a, b) {
+        (Ok(()), Err(e)) | (Err(e), Ok(())) => e,
+        other => panic!("one should commit and one give up: {other:?}"),
+    };
+    assert!(
+        matches!(
+            err,
+            PgError::TransactionRetriesExhausted { attempts: 1, .. }
+        ),
+        "{err}"
+    );
+    assert!(err.is_retryable_conflict());
+    assert_eq!(pool.stats().transaction_retries, 0);
+}

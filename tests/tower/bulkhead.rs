@@ -185,3 +185,42 @@ async fn a_dropped_response_gives_its_slot_back() {
     );
     assert!(matches!(svc.poll_ready(), Poll::Ready(Ok(()))));
 }
+
+#[tokio::test]
+async fn a_response_future_polled_again_after_it_completed_is_an_error() {
+    use perfkit::resilience::{CircuitBreaker, CircuitBreakerLayer, LayerError};
+    use std::future::{Future, poll_fn, ready};
+    use tower::{Service, service_fn};
+
+    let echo = service_fn(|x: u32| ready(Ok::<_, std::convert::Infallible>(x)));
+    let mut breaker =
+        CircuitBreakerLayer::new(CircuitBreaker::builder().build().unwrap()).layer(echo);
+    let mut bulkhead = BulkheadLayer::new(Bulkhead::new(1).unwrap()).layer(echo);
+    assert!(matches!(poll_fn(|cx| breaker.poll_ready(cx)).await, Ok(())));
+    assert!(matches!(
+        poll_fn(|cx| bulkhead.poll_ready(cx)).await,
+        Ok(())
+    ));
+
+    let mut a = std::pin::pin!(breaker.call(1));
+    assert_eq!((&mut a).await.unwrap(), 1);
+    let again = poll_fn(|cx| a.as_mut().poll(cx)).await.unwrap_err();
+    assert!(
+        matches!(
+            again.downcast_ref(),
+            Some(LayerError::PolledAfterCompletion)
+        ),
+        "{again}"
+    );
+
+    let mut b = std::pin::pin!(bulkhead.call(2));
+    assert_eq!((&mut b).await.unwrap(), 2);
+    let again = poll_fn(|cx| b.as_mut().poll(cx)).await.unwrap_err();
+    assert!(
+        matches!(
+            again.downcast_ref(),
+            Some(LayerError::PolledAfterCompletion)
+        ),
+        "{again}"
+    );
+}
