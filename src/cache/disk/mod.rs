@@ -1,0 +1,5 @@
+//! The disk tier (L2).
+
+mod error;
+
+pub use error::DiskError;
