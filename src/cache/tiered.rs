@@ -1,0 +1,545 @@
+//! [`TieredCache`]: the memory tier in front of the lower tiers, with read-through loads.
+
+use std::any::Any;
+use std::future::Future;
+use std::hash::Hash;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::cache::flight::{Flight, Flights, Outcome, Role};
+use crate::cache::memory::{Lookup, MemoryCache};
+use crate::cache::prefetch::{BoxError, Prefetcher, SharedLoader};
+use crate::cache::stats::{CacheStats, Counters, bump};
+use crate::cache::tier::LowerTier;
+use crate::cache::time::UnixMillis;
+use crate::cache::{CacheError, LoadError};
+
+/// What the memory tier holds for one key: the value, and the deadline it carries into the
+/// tiers below when it leaves memory (write-back mode needs it then).
+#[derive(Clone)]
+pub(crate) struct Slot<V> {
+    pub(crate) value: V,
+    pub(crate) lower_deadline: Option<UnixMillis>,
+}
+
+/// When a value reaches the tiers below memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum WritePolicy {
+    /// Every insert and every loaded value is queued for the lower tiers at once (the
+    /// default): the disk holds everything memory holds, so a restart loses nothing that
+    /// was written before the queue was flushed.
+    #[default]
+    WriteThrough,
+    /// A value goes down only when the memory tier evicts it for room (or refuses to admit
+    /// it): fewer disk writes for short-lived values, but whatever is still in memory at
+    /// shutdown is not on disk.
+    WriteBack,
+}
+
+pub(crate) type LowerTiers<K, V> = Arc<[Box<dyn LowerTier<K, V>>]>;
+
+pub(crate) struct Inner<K, V> {
+    pub(crate) memory: MemoryCache<K, Slot<V>>,
+    pub(crate) lower: LowerTiers<K, V>,
+    pub(crate) write_policy: WritePolicy,
+    pub(crate) memory_ttl: Option<Duration>,
+    pub(crate) lower_ttl: Option<Duration>,
+    pub(crate) loader_timeout: Option<Duration>,
+    pub(crate) refresh_ahead: Option<Duration>,
+    pub(crate) negative: Option<MemoryCache<K, Arc<dyn Any + Send + Sync>>>,
+    pub(crate) flights: Flights<K, V>,
+    pub(crate) counters: Arc<Counters>,
+    pub(crate) runtime: tokio::runtime::Handle,
+    pub(crate) prefetch: Option<Prefetcher<K, V>>,
+    pub(crate) loader: Option<SharedLoader<K, V>>,
+}
+
+/// A cache in tiers: a concurrent in-memory tier in front of an optional disk tier, with
+/// read-through loads.
+///
+/// - **Reads** look in memory, then in each lower tier; a value found below is promoted
+///   into memory. An expired value is never returned.
+/// - **Writes** go to memory and, by [`WritePolicy`], to the lower tiers through their
+///   background writers; a write never waits for the disk.
+/// - **[`get_or_load`](Self::get_or_load)** runs at most one load per key at a time (single
+///   flight); everyone asking meanwhile shares the result or the error. Optional: a loader
+///   timeout, negative caching of errors, serving a recently expired value when the load
+///   fails ([`serve_stale`](TieredCacheBuilder::serve_stale)), and reloading an entry in the
+///   background when it is read close to its expiry
+///   ([`refresh_ahead`](TieredCacheBuilder::refresh_ahead)).
+///
+/// Cloning is cheap and shares the cache. Loads and refreshes run as tasks on the Tokio
+/// runtime the cache was built in.
+///
+/// ```
+/// use perfkit::cache::TieredCache;
+/// use std::time::Duration;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let cache: TieredCache<u64, String> = TieredCache::builder()
+///     .memory_capacity(10_000)
+///     .time_to_live(Duration::from_secs(60))
+///     .build()
+///     .await?;
+///
+/// let name = cache
+///     .get_or_load(7, |id| async move { Ok::<_, std::io::Error>(format!("user-{id}")) })
+///     .await?;
+/// assert_eq!(name, "user-7");
+/// assert_eq!(cache.get(&7).await.as_deref(), Some("user-7"));
+/// assert_eq!(cache.stats().loads.started, 1);
+/// # Ok(())
+/// # }
+/// ```
+pub struct TieredCache<K, V> {
+    pub(crate) inner: Arc<Inner<K, V>>,
+}
+
+impl<K, V> Clone for TieredCache<K, V> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: Arc::clone(&self.inner),
+        }
+    }
+}
+
+impl<K, V> std::fmt::Debug for TieredCache<K, V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TieredCache")
+            .field("lower_tiers", &self.inner.lower.len())
+            .field("write_policy", &self.inner.write_policy)
+            .finish_non_exhaustive()
+    }
+}
+
+use crate::cache::builder::TieredCacheBuilder;
+
+/// `now + ttl`, or no deadline.
+pub(crate) fn deadline(now: UnixMillis, ttl: Option<Duration>) -> Option<UnixMillis> {
+    ttl.map(|t| now.saturating_add(u64::try_from(t.as_millis()).unwrap_or(u64::MAX)))
+}
+
+/// The earlier of two deadlines, where `None` is "never".
+pub(crate) fn earliest(a: Option<UnixMillis>, b: Option<UnixMillis>) -> Option<UnixMillis> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, None) => a,
+        (None, b) => b,
+    }
+}
+
+impl<K, V> TieredCache<K, V>
+where
+    K: Hash + Eq + Clone + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+{
+    /// A builder with the defaults listed on [`TieredCacheBuilder`].
+    pub fn builder() -> TieredCacheBuilder<K, V> {
+        TieredCacheBuilder::new()
+    }
+
+    /// The value of `key`, from memory or a lower tier, unless absent or expired.
+    pub async fn get(&self, key: &K) -> Option<V> {
+        let inner = &self.inner;
+        if let Lookup::Hit { value, .. } = inner.memory.lookup(key) {
+            bump(&inner.counters.hits);
+            self.after_access(key, true);
+            return Some(value.value);
+        }
+        let found = self.get_below(key).await;
+        if found.is_some() {
+            bump(&inner.counters.hits);
+        } else {
+            bump(&inner.counters.misses);
+        }
+        self.after_access(key, false);
+        found
+    }
+
+    /// Looks `key` up in the lower tiers and promotes a hit into memory.
+    async fn get_below(&self, key: &K) -> Option<V> {
+        let inner = &self.inner;
+        for tier in inner.lower.iter() {
+            let Some(found) = tier.get(key).await else {
+                continue;
+            };
+            let now = inner.memory.now_ms();
+            if found.expires_at.is_some_and(|d| d <= now) {
+                continue;
+            }
+            let memory_deadline = earliest(found.expires_at, deadline(now, inner.memory_ttl));
+            let slot = Slot {
+                value: found.value.clone(),
+                lower_deadline: found.expires_at,
+            };
+            inner.memory.insert_at(key.clone(), slot, memory_deadline);
+            return Some(found.value);
+        }
+        None
+    }
+
+    /// Stores `value` under `key` with the cache's time to live.
+    ///
+    /// # Errors
+    /// [`CacheError::Codec`] when the cache has a lower tier, writes through, and `value`
+    /// cannot be encoded; nothing is stored then.
+    pub async fn insert(&self, key: K, value: V) -> Result<(), CacheError> {
+        self.insert_inner(key, value, None)
+    }
+
+    /// Stores `value` under `key` for at most `ttl` in every tier (a tier's own, shorter,
+    /// time to live still applies).
+    ///
+    /// # Errors
+    /// As [`insert`](Self::insert).
+    pub async fn insert_with_ttl(&self, key: K, value: V, ttl: Duration) -> Result<(), CacheError> {
+        self.insert_inner(key, value, Some(ttl))
+    }
+
+    fn insert_inner(&self, key: K, value: V, ttl: Option<Duration>) -> Result<(), CacheError> {
+        let inner = &self.inner;
+        inner.flights.supersede(&key);
+        if let Some(negative) = &inner.negative {
+            negative.remove(&key);
+        }
+        inner.store(key, value, ttl, Strict::Yes)
+    }
+
+    /// Removes `key` from every tier. A load of `key` already running still answers its
+    /// waiters, but its value is not stored.
+    pub async fn invalidate(&self, key: &K) {
+        let inner = &self.inner;
+        inner.flights.supersede(key);
+        inner.memory.remove(key);
+        if let Some(negative) = &inner.negative {
+            negative.remove(key);
+        }
+        for tier in inner.lower.iter() {
+            tier.remove(key);
+        }
+    }
+
+    /// The value of `key`; on a miss in every tier, `load(key)` produces it, and it is
+    /// stored.
+    ///
+    /// One load per key runs at a time: callers that ask while it runs wait for it and share
+    /// its value or its error. The load runs as its own task, so a caller that gives up does
+    /// not cancel it for the others, and its value is still stored.
+    ///
+    /// With [`refresh_ahead`](TieredCacheBuilder::refresh_ahead), a hit close to its expiry
+    /// returns at once and hands `load` to a background reload. With
+    /// [`serve_stale`](TieredCacheBuilder::serve_stale), a failed load of a key whose value
+    /// expired within the grace period returns that value instead of the error.
+    ///
+    /// # Errors
+    /// [`LoadError::Loader`] with the loader's error (or a recent one, with
+    /// [`negative_ttl`](TieredCacheBuilder::negative_ttl)), [`LoadError::Timeout`] past the
+    /// [`loader_timeout`](TieredCacheBuilder::loader_timeout), [`LoadError::Aborted`] if the
+    /// loader panicked.
+    pub async fn get_or_load<F, Fut, E>(&self, key: K, load: F) -> Result<V, LoadError<E>>
+    where
+        F: FnOnce(K) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<V, E>> + Send + 'static,
+        E: Send + Sync + 'static,
+    {
+        let inner = &self.inner;
+        let mut stale = None;
+        match inner.memory.lookup(&key) {
+            Lookup::Hit { value, expires_at } => {
+                bump(&inner.counters.hits);
+                if let (Some(window), Some(expires_at)) = (inner.refresh_ahead, expires_at) {
+                    let now = inner.memory.now_ms();
+                    let window = u64::try_from(window.as_millis()).unwrap_or(u64::MAX);
+                    if expires_at.saturating_sub(now) <= window {
+                        self.refresh(key.clone(), load);
+                    }
+                }
+                self.after_access(&key, true);
+                return Ok(value.value);
+            }
+            Lookup::Stale { value, .. } => stale = Some(value.value),
+            Lookup::Miss => {}
+        }
+        if let Some(error) = self.negative_hit::<E>(&key) {
+            if let Some(stale) = stale {
+                bump(&inner.counters.stale_served);
+                return Ok(stale);
+            }
+            return Err(LoadError::Loader(error));
+        }
+        if let Some(value) = self.get_below(&key).await {
+            bump(&inner.counters.hits);
+            self.after_access(&key, false);
+            return Ok(value);
+        }
+        bump(&inner.counters.misses);
+        self.after_access(&key, false);
+        let outcome = self.load_shared(key, load).await;
+        match (outcome, stale) {
+            (Outcome::Loaded(value), _) => Ok(value),
+            (_, Some(stale)) => {
+                bump(&inner.counters.stale_served);
+                Ok(stale)
+            }
+            (Outcome::Failed(error), None) => Err(downcast_error(error)),
+            (Outcome::TimedOut(after), None) => Err(LoadError::Timeout(after)),
+            (Outcome::Aborted, None) => Err(LoadError::Aborted),
+        }
+    }
+
+    fn negative_hit<E: Send + Sync + 'static>(&self, key: &K) -> Option<Arc<E>> {
+        let error = self.inner.negative.as_ref()?.get(key)?;
+        let error = error.downcast::<E>().ok()?;
+        bump(&self.inner.counters.negative_hits);
+        Some(error)
+    }
+
+    /// Joins or leads the load of `key` and waits for its outcome.
+    async fn load_shared<F, Fut, E>(&self, key: K, load: F) -> Outcome<V>
+    where
+        F: FnOnce(K) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<V, E>> + Send + 'static,
+        E: Send + Sync + 'static,
+    {
+        match self.inner.flights.join::<E>(&key) {
+            Role::Lead(flight) => {
+                self.spawn_load(key, Arc::clone(&flight), load);
+                flight.wait().await
+            }
+            Role::Follow(flight) => {
+                bump(&self.inner.counters.coalesced);
+                flight.wait().await
+            }
+            Role::Alone => {
+                bump(&self.inner.counters.started);
+                let outcome = run_loader(&self.inner, key.clone(), load).await;
+                if let Outcome::Loaded(value) = &outcome {
+                    let _ = self.inner.store(key, value.clone(), None, Strict::No);
+                }
+                outcome
+            }
+        }
+    }
+
+    /// Starts a background reload of `key` unless one is running.
+    fn refresh<F, Fut, E>(&self, key: K, load: F)
+    where
+        F: FnOnce(K) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<V, E>> + Send + 'static,
+        E: Send + Sync + 'static,
+    {
+        if let Role::Lead(flight) = self.inner.flights.join::<E>(&key) {
+            bump(&self.inner.counters.refreshes);
+            self.spawn_load(key, flight, load);
+        }
+    }
+
+    /// Runs the load of a flight this caller leads as a task of the cache's runtime.
+    pub(crate) fn spawn_load<F, Fut, E>(&self, key: K, flight: Arc<Flight<V>>, load: F)
+    where
+        F: FnOnce(K) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<V, E>> + Send + 'static,
+        E: Send + Sync + 'static,
+    {
+        bump(&self.inner.counters.started);
+        // Built before the task, so that it also fires if the task is dropped unpolled (a
+        // runtime shutting down) and not only if the loader panics.
+        let guard = AbortGuard {
+            inner: Arc::clone(&self.inner),
+            key,
+            flight,
+        };
+        self.inner.runtime.spawn(async move {
+            let inner = Arc::clone(&guard.inner);
+            let outcome = run_loader(&inner, guard.key.clone(), load).await;
+            match &outcome {
+                Outcome::Loaded(value) => {
+                    inner
+                        .flights
+                        .store_unless_superseded(&guard.key, &guard.flight, || {
+                            let _ = inner.store(guard.key.clone(), value.clone(), None, Strict::No);
+                        });
+                }
+                Outcome::Failed(error) => {
+                    if let Some(negative) = &inner.negative {
+                        inner
+                            .flights
+                            .store_unless_superseded(&guard.key, &guard.flight, || {
+                                negative.insert(guard.key.clone(), Arc::clone(error));
+                            });
+                    }
+                }
+                Outcome::TimedOut(_) | Outcome::Aborted => {}
+            }
+            inner.flights.finish(&guard.key, &guard.flight, outcome);
+        });
+    }
+
+    /// Writes every value queued for the lower tiers to them and waits until it is
+    /// durable as each tier's policy defines (for the disk tier, its fsync policy).
+    ///
+    /// # Errors
+    /// The first tier that failed to flush.
+    pub async fn flush(&self) -> Result<(), CacheError> {
+        for tier in self.inner.lower.iter() {
+            tier.flush().await?;
+        }
+        Ok(())
+    }
+
+    /// A snapshot of the cache's figures, per tier and for its loads.
+    pub fn stats(&self) -> CacheStats {
+        let inner = &self.inner;
+        let counters = &inner.counters;
+        let get = |c: &std::sync::atomic::AtomicU64| c.load(std::sync::atomic::Ordering::Relaxed);
+        let mut stats = CacheStats {
+            hits: get(&counters.hits),
+            misses: get(&counters.misses),
+            memory: inner.memory.stats(),
+            #[cfg(feature = "cache-disk")]
+            disk: None,
+            disk_decode_errors: 0,
+            disk_read_errors: 0,
+            encode_errors: get(&counters.encode_errors),
+            loads: counters.load_stats(),
+        };
+        for tier in inner.lower.iter() {
+            tier.fill_stats(&mut stats);
+        }
+        stats
+    }
+
+    /// Entries in the memory tier.
+    pub fn memory_len(&self) -> u64 {
+        self.inner.memory.len()
+    }
+
+    /// Lets the prefetcher learn from an access of `key` and start the loads it predicts.
+    fn after_access(&self, key: &K, hit: bool) {
+        if let Some(prefetch) = &self.inner.prefetch {
+            prefetch.on_access(self, key, hit);
+        }
+    }
+
+    /// [`get_or_load`](Self::get_or_load) through the loader given to
+    /// [`TieredCacheBuilder::loader`].
+    ///
+    /// # Errors
+    /// As `get_or_load`, with the loader's error boxed; [`LoadError::NoLoader`] when the
+    /// builder was given no loader.
+    pub async fn fetch(&self, key: K) -> Result<V, LoadError<BoxError>> {
+        let Some(loader) = self.inner.loader.clone() else {
+            return Err(LoadError::NoLoader);
+        };
+        self.get_or_load(key, move |key| loader(key)).await
+    }
+}
+
+/// Runs `load` under the loader timeout and records what came of it.
+async fn run_loader<K, V, F, Fut, E>(inner: &Inner<K, V>, key: K, load: F) -> Outcome<V>
+where
+    F: FnOnce(K) -> Fut,
+    Fut: Future<Output = Result<V, E>>,
+    E: Send + Sync + 'static,
+{
+    let counters = &inner.counters;
+    let started = Instant::now();
+    let result = match inner.loader_timeout {
+        Some(limit) => match tokio::time::timeout(limit, load(key)).await {
+            Ok(result) => result,
+            Err(_) => {
+                bump(&counters.timed_out);
+                return Outcome::TimedOut(limit);
+            }
+        },
+        None => load(key).await,
+    };
+    counters.latency.record_duration(started.elapsed());
+    match result {
+        Ok(value) => {
+            bump(&counters.succeeded);
+            Outcome::Loaded(value)
+        }
+        Err(error) => {
+            bump(&counters.failed);
+            Outcome::Failed(Arc::new(error))
+        }
+    }
+}
+
+fn downcast_error<E: Send + Sync + 'static>(error: Arc<dyn Any + Send + Sync>) -> LoadError<E> {
+    // Followers join only flights of their own error type, so this cannot miss; if it ever
+    // did, "aborted" is the honest answer rather than a panic.
+    error
+        .downcast::<E>()
+        .map_or(LoadError::Aborted, LoadError::Loader)
+}
+
+/// Publishes [`Outcome::Aborted`] for a flight whose task ended without an outcome (the
+/// loader panicked, or the runtime dropped the task), so its waiters are not left hanging.
+struct AbortGuard<K: Hash + Eq + Clone, V: Clone> {
+    inner: Arc<Inner<K, V>>,
+    key: K,
+    flight: Arc<Flight<V>>,
+}
+
+impl<K: Hash + Eq + Clone, V: Clone> Drop for AbortGuard<K, V> {
+    fn drop(&mut self) {
+        if !self.flight.is_finished() {
+            bump(&self.inner.counters.aborted);
+            self.inner
+                .flights
+                .finish(&self.key, &self.flight, Outcome::Aborted);
+        }
+    }
+}
+
+/// Whether a value that cannot be encoded for the lower tiers may still live in memory.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Strict {
+    /// No: an `insert` with such a value fails and stores nothing.
+    Yes,
+    /// Yes: a loaded value is kept in memory and the failure counted.
+    No,
+}
+
+impl<K, V> Inner<K, V>
+where
+    K: Hash + Eq + Clone + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+{
+    /// Writes a value into memory and, writing through, into the lower tiers.
+    pub(crate) fn store(
+        &self,
+        key: K,
+        value: V,
+        ttl: Option<Duration>,
+        strict: Strict,
+    ) -> Result<(), CacheError> {
+        let now = self.memory.now_ms();
+        let entry_deadline = deadline(now, ttl);
+        let lower_deadline = earliest(entry_deadline, deadline(now, self.lower_ttl));
+        if self.write_policy == WritePolicy::WriteThrough {
+            for tier in self.lower.iter() {
+                if let Err(e) = tier.put(&key, &value, lower_deadline) {
+                    bump(&self.counters.encode_errors);
+                    if strict == Strict::Yes {
+                        return Err(e.into());
+                    }
+                }
+            }
+        }
+        let memory_deadline = earliest(entry_deadline, deadline(now, self.memory_ttl));
+        self.memory.insert_at(
+            key,
+            Slot {
+                value,
+                lower_deadline,
+            },
+            memory_deadline,
+        );
+        Ok(())
+    }
+}

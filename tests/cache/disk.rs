@@ -1,0 +1,137 @@
+use perfkit::cache::{CacheCodec, CacheError, CodecError, TieredCache, WritePolicy};
+use perfkit::clock::ManualClock;
+use std::sync::Arc;
+use std::time::Duration;
+
+const MIB: u64 = 1 << 20;
+
+async fn disk_cache<V: CacheCodec + Clone + Send + Sync + 'static>(
+    dir: &std::path::Path,
+    tweak: impl FnOnce(
+        perfkit::cache::TieredCacheBuilder<u64, V>,
+    ) -> perfkit::cache::TieredCacheBuilder<u64, V>,
+) -> TieredCache<u64, V> {
+    tweak(TieredCache::builder().memory_capacity(1_000).disk(dir, 8 * MIB))
+        .build()
+        .await
+        .expect("a disk cache opens")
+}
+
+#[tokio::test]
+async fn a_restarted_cache_serves_what_the_last_one_wrote() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let cache = disk_cache::<String>(dir.path(), |b| b).await;
+        for k in 0..100u64 {
+            cache.insert(k, format!("value {k} {}", "x".repeat(k as usize))).await.unwrap();
+        }
+        cache.flush().await.unwrap();
+    }
+    let cache = disk_cache::<String>(dir.path(), |b| b).await;
+    assert_eq!(cache.memory_len(), 0);
+    for k in 0..100u64 {
+        let want = format!("value {k} {}", "x".repeat(k as usize));
+        assert_eq!(cache.get(&k).await, Some(want));
+    }
+    let stats = cache.stats();
+    assert_eq!(stats.hits, 100);
+    assert_eq!(stats.disk.as_ref().map(|d| d.hits), Some(100));
+    // Promoted: the second read is a memory hit.
+    assert!(cache.get(&5).await.is_some());
+    assert_eq!(cache.stats().memory.hits, 1);
+}
+
+#[tokio::test]
+async fn write_back_sends_evicted_values_down() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = disk_cache::<Vec<u8>>(dir.path(), |b| {
+        b.memory_capacity(16).write_policy(WritePolicy::WriteBack)
+    })
+    .await;
+    for k in 0..300u64 {
+        cache.insert(k, k.to_le_bytes().to_vec()).await.unwrap();
+    }
+    cache.flush().await.unwrap();
+    let writes = cache.stats().disk.map(|d| d.writes).unwrap_or(0);
+    assert!(writes >= 300 - 16, "evictions and refusals go to disk: {writes}");
+    for k in 0..300u64 {
+        assert_eq!(cache.get(&k).await, Some(k.to_le_bytes().to_vec()), "key {k}");
+    }
+}
+
+#[tokio::test]
+async fn no_tier_returns_a_value_past_its_deadline() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new();
+    let cache = disk_cache::<String>(dir.path(), |b| {
+        b.time_to_live(Duration::from_secs(60))
+            .disk_time_to_live(Duration::from_secs(3_600))
+            .clock(Arc::new(clock.clone()))
+    })
+    .await;
+    cache
+        .insert_with_ttl(1, "brief".into(), Duration::from_secs(1))
+        .await
+        .unwrap();
+    cache.insert(2, "kept on disk".into()).await.unwrap();
+    cache.flush().await.unwrap();
+    clock.advance(Duration::from_secs(120));
+    // Key 1's own TTL bounds every tier; key 2 outlived memory's TTL but not the disk's.
+    assert_eq!(cache.get(&1).await, None);
+    assert_eq!(cache.get(&2).await.as_deref(), Some("kept on disk"));
+    clock.advance(Duration::from_secs(3_600));
+    assert_eq!(cache.get(&2).await, None);
+}
+
+#[tokio::test]
+async fn a_record_the_value_type_cannot_decode_is_a_counted_miss() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let bytes = disk_cache::<Vec<u8>>(dir.path(), |b| b).await;
+        bytes.insert(1, vec![0xff, 0xfe, 0xfd]).await.unwrap();
+        bytes.flush().await.unwrap();
+    }
+    let text = disk_cache::<String>(dir.path(), |b| b).await;
+    assert_eq!(text.get(&1).await, None);
+    assert_eq!(text.stats().disk_decode_errors, 1);
+}
+
+#[derive(Clone, Debug, PartialEq)]
+struct Unencodable;
+
+impl CacheCodec for Unencodable {
+    fn encode(&self, _: &mut Vec<u8>) -> Result<(), CodecError> {
+        Err(CodecError::encode::<Self>("this type stays in memory"))
+    }
+    fn decode(_: &[u8]) -> Result<Self, CodecError> {
+        Err(CodecError::decode::<Self>("never written"))
+    }
+}
+
+#[tokio::test]
+async fn a_value_that_cannot_be_encoded_is_refused_by_insert_but_kept_when_loaded() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = disk_cache::<Unencodable>(dir.path(), |b| b).await;
+    let err = cache.insert(1, Unencodable).await.unwrap_err();
+    assert!(matches!(err, CacheError::Codec(_)), "{err:?}");
+    assert_eq!(cache.get(&1).await, None);
+    let loaded = cache
+        .get_or_load(2, |_| async { Ok::<_, std::io::Error>(Unencodable) })
+        .await
+        .unwrap();
+    assert_eq!(loaded, Unencodable);
+    assert_eq!(cache.get(&2).await, Some(Unencodable));
+    assert_eq!(cache.stats().encode_errors, 2);
+}
+
+#[tokio::test]
+async fn an_unusable_directory_is_a_typed_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, b"not a directory").unwrap();
+    let result = TieredCache::<u64, String>::builder()
+        .disk(file.join("cache"), MIB)
+        .build()
+        .await;
+    assert!(matches!(result, Err(CacheError::Disk(_))), "{result:?}");
+}
