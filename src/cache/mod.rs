@@ -12,3 +12,4 @@ pub mod memory;
 pub mod disk;
 
 pub use error::CacheError;
+pub use memory::{MemoryCache, MemoryCacheBuilder, MemoryStats, RemovalCause};
