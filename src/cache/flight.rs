@@ -120,11 +120,6 @@ impl<K: Hash + Eq + Clone, V: Clone> Flights<K, V> {
         Role::Lead(flight)
     }
 
-    /// True when a load of `key` is running.
-    pub(crate) fn is_running(&self, key: &K) -> bool {
-        self.running.load(Ordering::Acquire) != 0 && self.shard(key).lock().contains_key(key)
-    }
-
     /// Marks a running load of `key`, if any, as overtaken by a write.
     pub(crate) fn supersede(&self, key: &K) {
         if self.running.load(Ordering::Acquire) == 0 {
