@@ -1,0 +1,299 @@
+//! The on-disk record: a fixed 32-byte header, the key, then the value, all covered by one
+//! CRC32.
+//!
+//! ```text
+//! offset size field
+//!      0    4 magic "PKDR"
+//!      4    1 format version (FORMAT_VERSION)
+//!      5    1 flags: 1 = value deflated, 2 = tombstone, 4 = has expiry
+//!      6    2 reserved, zero
+//!      8    4 key length            (little endian, like every integer here)
+//!     12    4 stored value length   (after compression)
+//!     16    4 raw value length      (before compression; bounds the inflater)
+//!     20    8 expiry, Unix ms       (0 when the flag is clear)
+//!     28    4 CRC32 (crc32fast) of bytes 0..28, the key and the stored value
+//! ```
+//!
+//! Decoding checks every field before trusting it, so any byte string gives a record or a
+//! [`Corrupt`] reason, never a panic or an allocation sized by an unchecked length.
+
+use std::io::{Read, Write};
+
+use flate2::Compression;
+use flate2::read::DeflateDecoder;
+use flate2::write::DeflateEncoder;
+
+pub(crate) const MAGIC: [u8; 4] = *b"PKDR";
+/// The record and directory format this build writes and reads.
+pub(crate) const FORMAT_VERSION: u8 = 1;
+pub(crate) const HEADER_LEN: usize = 32;
+
+const FLAG_COMPRESSED: u8 = 1;
+const FLAG_TOMBSTONE: u8 = 2;
+const FLAG_EXPIRY: u8 = 4;
+const KNOWN_FLAGS: u8 = FLAG_COMPRESSED | FLAG_TOMBSTONE | FLAG_EXPIRY;
+
+/// Why bytes are not a valid record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Corrupt {
+    Short,
+    Magic,
+    Version,
+    Header,
+    Crc,
+    Inflate,
+}
+
+/// The header fields, parsed and range-checked.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Header {
+    flags: u8,
+    pub(crate) key_len: usize,
+    stored_len: usize,
+    raw_len: usize,
+    pub(crate) expires_at: Option<u64>,
+}
+
+impl Header {
+    /// Total length of the record on disk.
+    pub(crate) fn record_len(&self) -> usize {
+        HEADER_LEN + self.key_len + self.stored_len
+    }
+
+    pub(crate) fn is_tombstone(&self) -> bool {
+        self.flags & FLAG_TOMBSTONE != 0
+    }
+}
+
+/// An encoded record and what the writer needs to know about it.
+pub(crate) struct Encoded {
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) compressed: bool,
+}
+
+fn u32_le(b: &[u8], at: usize) -> u32 {
+    let mut a = [0u8; 4];
+    if let Some(s) = b.get(at..at + 4) {
+        a.copy_from_slice(s);
+    }
+    u32::from_le_bytes(a)
+}
+
+fn u64_le(b: &[u8], at: usize) -> u64 {
+    let mut a = [0u8; 8];
+    if let Some(s) = b.get(at..at + 8) {
+        a.copy_from_slice(s);
+    }
+    u64::from_le_bytes(a)
+}
+
+/// Deflates `value` when it is longer than `threshold` and deflating makes it smaller.
+fn maybe_compress(value: &[u8], threshold: usize) -> Option<Vec<u8>> {
+    if value.len() <= threshold {
+        return None;
+    }
+    let mut enc = DeflateEncoder::new(Vec::with_capacity(value.len() / 2), Compression::fast());
+    enc.write_all(value).ok()?;
+    let out = enc.finish().ok()?;
+    (out.len() < value.len()).then_some(out)
+}
+
+/// Encodes a put (`value = Some`) or a tombstone (`None`). `None` when a length does not fit
+/// the header's 32-bit fields.
+pub(crate) fn encode(
+    key: &[u8],
+    value: Option<&[u8]>,
+    expires_at: Option<u64>,
+    compress_threshold: usize,
+) -> Option<Encoded> {
+    let mut flags = 0u8;
+    let raw = value.unwrap_or(&[]);
+    if value.is_none() {
+        flags |= FLAG_TOMBSTONE;
+    }
+    let packed = maybe_compress(raw, compress_threshold);
+    if packed.is_some() {
+        flags |= FLAG_COMPRESSED;
+    }
+    let stored: &[u8] = packed.as_deref().unwrap_or(raw);
+    if expires_at.is_some() {
+        flags |= FLAG_EXPIRY;
+    }
+    let key_len = u32::try_from(key.len()).ok()?;
+    let stored_len = u32::try_from(stored.len()).ok()?;
+    let raw_len = u32::try_from(raw.len()).ok()?;
+    let mut bytes = Vec::with_capacity(HEADER_LEN + key.len() + stored.len());
+    bytes.extend_from_slice(&MAGIC);
+    bytes.push(FORMAT_VERSION);
+    bytes.push(flags);
+    bytes.extend_from_slice(&[0, 0]);
+    bytes.extend_from_slice(&key_len.to_le_bytes());
+    bytes.extend_from_slice(&stored_len.to_le_bytes());
+    bytes.extend_from_slice(&raw_len.to_le_bytes());
+    bytes.extend_from_slice(&expires_at.unwrap_or(0).to_le_bytes());
+    let mut crc = crc32fast::Hasher::new();
+    crc.update(&bytes);
+    crc.update(key);
+    crc.update(stored);
+    bytes.extend_from_slice(&crc.finalize().to_le_bytes());
+    bytes.extend_from_slice(key);
+    bytes.extend_from_slice(stored);
+    Some(Encoded {
+        bytes,
+        compressed: packed.is_some(),
+    })
+}
+
+/// Parses and range-checks a header; `available` is how many bytes the record may span
+/// (the rest of the segment file), so a torn or garbage length is caught here.
+pub(crate) fn parse_header(b: &[u8], available: usize) -> Result<Header, Corrupt> {
+    let h = b.get(..HEADER_LEN).ok_or(Corrupt::Short)?;
+    if h.get(..4) != Some(&MAGIC[..]) {
+        return Err(Corrupt::Magic);
+    }
+    if h.get(4) != Some(&FORMAT_VERSION) {
+        return Err(Corrupt::Version);
+    }
+    let flags = h.get(5).copied().unwrap_or(u8::MAX);
+    if flags & !KNOWN_FLAGS != 0 || h.get(6..8) != Some(&[0, 0][..]) {
+        return Err(Corrupt::Header);
+    }
+    let key_len = u32_le(h, 8) as usize;
+    let stored_len = u32_le(h, 12) as usize;
+    let raw_len = u32_le(h, 16) as usize;
+    let expiry = u64_le(h, 20);
+    let compressed = flags & FLAG_COMPRESSED != 0;
+    if !compressed && raw_len != stored_len {
+        return Err(Corrupt::Header);
+    }
+    if flags & FLAG_TOMBSTONE != 0 && raw_len != 0 {
+        return Err(Corrupt::Header);
+    }
+    let expires_at = if flags & FLAG_EXPIRY != 0 {
+        Some(expiry)
+    } else if expiry != 0 {
+        return Err(Corrupt::Header);
+    } else {
+        None
+    };
+    let total = HEADER_LEN
+        .checked_add(key_len)
+        .and_then(|n| n.checked_add(stored_len))
+        .ok_or(Corrupt::Header)?;
+    if total > available {
+        return Err(Corrupt::Short);
+    }
+    Ok(Header {
+        flags,
+        key_len,
+        stored_len,
+        raw_len,
+        expires_at,
+    })
+}
+
+/// Checks the CRC of a whole record whose header parsed as `h`; returns (key, stored value).
+pub(crate) fn verify<'a>(b: &'a [u8], h: &Header) -> Result<(&'a [u8], &'a [u8]), Corrupt> {
+    let body = b.get(..h.record_len()).ok_or(Corrupt::Short)?;
+    let stored_crc = u32_le(body, 28);
+    let key = body
+        .get(HEADER_LEN..HEADER_LEN + h.key_len)
+        .ok_or(Corrupt::Short)?;
+    let value = body.get(HEADER_LEN + h.key_len..).ok_or(Corrupt::Short)?;
+    let mut crc = crc32fast::Hasher::new();
+    crc.update(body.get(..28).ok_or(Corrupt::Short)?);
+    crc.update(key);
+    crc.update(value);
+    if crc.finalize() != stored_crc {
+        return Err(Corrupt::Crc);
+    }
+    Ok((key, value))
+}
+
+/// The value as the caller stored it: inflated when the record says so, and exactly
+/// `raw_len` bytes long.
+pub(crate) fn value_of(stored: &[u8], h: &Header) -> Result<Vec<u8>, Corrupt> {
+    if h.flags & FLAG_COMPRESSED == 0 {
+        return Ok(stored.to_vec());
+    }
+    let mut out = Vec::with_capacity(h.raw_len);
+    let limit = u64::try_from(h.raw_len)
+        .unwrap_or(u64::MAX)
+        .saturating_add(1);
+    DeflateDecoder::new(stored)
+        .take(limit)
+        .read_to_end(&mut out)
+        .map_err(|_| Corrupt::Inflate)?;
+    if out.len() != h.raw_len {
+        return Err(Corrupt::Inflate);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn roundtrip(key: &[u8], value: Option<&[u8]>, exp: Option<u64>, threshold: usize) {
+        let e = encode(key, value, exp, threshold).expect("fits");
+        let h = parse_header(&e.bytes, e.bytes.len()).expect("header");
+        assert_eq!(h.record_len(), e.bytes.len());
+        assert_eq!(h.expires_at, exp);
+        assert_eq!(h.is_tombstone(), value.is_none());
+        let (k, v) = verify(&e.bytes, &h).expect("crc");
+        assert_eq!(k, key);
+        assert_eq!(value_of(v, &h).expect("inflate"), value.unwrap_or(&[]));
+    }
+
+    #[test]
+    fn records_round_trip() {
+        roundtrip(b"k", Some(b"v"), None, 100);
+        roundtrip(b"", Some(b""), Some(7), 0);
+        roundtrip(b"key", None, None, 100);
+        let big = vec![b'a'; 10_000];
+        roundtrip(b"big", Some(&big), Some(u64::MAX), 100);
+        let e = encode(b"big", Some(&big), None, 100).expect("fits");
+        assert!(e.compressed && e.bytes.len() < 1000);
+    }
+
+    #[test]
+    fn incompressible_values_are_stored_raw() {
+        let mut x = 0x1234_5678_u32;
+        let noise: Vec<u8> = (0..4096)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                x as u8
+            })
+            .collect();
+        let e = encode(b"n", Some(&noise), None, 100).expect("fits");
+        assert!(!e.compressed);
+        roundtrip(b"n", Some(&noise), None, 100);
+    }
+
+    #[test]
+    fn every_single_byte_flip_is_caught() {
+        let value = vec![b'z'; 300];
+        let e = encode(b"key", Some(&value), Some(99), 100).expect("fits");
+        for i in 0..e.bytes.len() {
+            for bit in 0..8 {
+                let mut b = e.bytes.clone();
+                b[i] ^= 1 << bit;
+                let ok = parse_header(&b, b.len())
+                    .and_then(|h| verify(&b, &h).map(|(k, v)| (h, k.to_vec(), v.to_vec())))
+                    .and_then(|(h, k, v)| value_of(&v, &h).map(|v| (k, v)));
+                assert!(ok.is_err(), "flip at byte {i} bit {bit} went unnoticed");
+            }
+        }
+    }
+
+    #[test]
+    fn truncation_is_caught() {
+        let e = encode(b"key", Some(b"value"), None, 100).expect("fits");
+        for n in 0..e.bytes.len() {
+            let b = &e.bytes[..n];
+            assert!(parse_header(b, b.len()).is_err());
+        }
+    }
+}

@@ -1,0 +1,138 @@
+use crate::builder;
+use perfkit::cache::disk::{DiskError, DiskStore};
+
+#[test]
+fn bad_settings_are_typed_errors() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let field = |r: Result<DiskStore, DiskError>| match r {
+        Err(DiskError::InvalidConfig { field, .. }) => field,
+        other => panic!("expected InvalidConfig, got {other:?}"),
+    };
+    assert_eq!(field(DiskStore::builder(d).open()), "capacity_bytes");
+    assert_eq!(
+        field(DiskStore::builder(d).capacity_bytes(0).open()),
+        "capacity_bytes"
+    );
+    assert_eq!(
+        field(
+            DiskStore::builder(d)
+                .capacity_bytes(1 << 20)
+                .segment_size(100)
+                .open()
+        ),
+        "segment_size"
+    );
+    assert_eq!(
+        field(
+            DiskStore::builder(d)
+                .capacity_bytes(1 << 20)
+                .segment_size(1 << 20)
+                .open()
+        ),
+        "segment_size"
+    );
+    assert_eq!(field(builder(d).write_queue(0).open()), "write_queue");
+    assert_eq!(
+        field(
+            builder(d)
+                .fsync(perfkit::cache::disk::FsyncPolicy::Interval(
+                    std::time::Duration::ZERO
+                ))
+                .open()
+        ),
+        "fsync"
+    );
+}
+
+#[test]
+fn a_file_is_not_a_directory() {
+    let file = tempfile::NamedTempFile::new().expect("file");
+    match builder(file.path()).open() {
+        Err(DiskError::NotADirectory { path }) => assert_eq!(path, file.path()),
+        other => panic!("expected NotADirectory, got {other:?}"),
+    }
+}
+
+#[test]
+fn an_uncreatable_directory_is_an_io_error_with_the_path() {
+    // Under a regular file and under /proc: neither can be created, even by root.
+    let file = tempfile::NamedTempFile::new().expect("file");
+    let below_file = file.path().join("cache");
+    match builder(&below_file).open() {
+        Err(DiskError::Io { path, .. }) => assert_eq!(path, below_file),
+        other => panic!("expected Io, got {other:?}"),
+    }
+    let in_proc = std::path::Path::new("/proc/perfkit-disk-cache-test");
+    match builder(in_proc).open() {
+        Err(DiskError::Io { path, .. }) => assert_eq!(path, in_proc),
+        other => panic!("expected Io, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_read_only_directory_fails_to_open() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ro = dir.path().join("ro");
+    std::fs::create_dir(&ro).expect("mkdir");
+    std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o555)).expect("chmod");
+    let probe = std::fs::File::create(ro.join("probe"));
+    if probe.is_ok() {
+        // Running as root: permissions do not bind; the /proc case above covers it.
+        return;
+    }
+    assert!(matches!(builder(&ro).open(), Err(DiskError::Io { .. })));
+}
+
+#[test]
+fn another_format_version_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    drop(builder(dir.path()).open().expect("open"));
+    let manifest = dir.path().join("perfkit-disk-cache.manifest");
+    let text = std::fs::read_to_string(&manifest).expect("manifest");
+    assert!(text.contains("format 1"), "{text}");
+    std::fs::write(&manifest, text.replace("format 1", "format 2")).expect("write");
+    match builder(dir.path()).open() {
+        Err(DiskError::IncompatibleVersion {
+            found, expected, ..
+        }) => assert_eq!((found, expected), (2, 1)),
+        other => panic!("expected IncompatibleVersion, got {other:?}"),
+    }
+    std::fs::write(&manifest, "something else entirely").expect("write");
+    assert!(matches!(
+        builder(dir.path()).open(),
+        Err(DiskError::IncompatibleVersion { found: 0, .. })
+    ));
+}
+
+#[test]
+fn segments_without_a_manifest_are_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    {
+        let store = builder(dir.path()).open().expect("open");
+        store.put(b"k", b"v", None);
+    }
+    std::fs::remove_file(dir.path().join("perfkit-disk-cache.manifest")).expect("rm");
+    assert!(matches!(
+        builder(dir.path()).open(),
+        Err(DiskError::IncompatibleVersion { found: 0, .. })
+    ));
+}
+
+#[test]
+fn a_second_store_on_one_directory_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let first = builder(dir.path()).open().expect("open");
+    // Also through another spelling of the same path.
+    let other_spelling = dir.path().join(".");
+    for p in [dir.path().to_path_buf(), other_spelling] {
+        assert!(matches!(
+            builder(&p).open(),
+            Err(DiskError::AlreadyOpen { .. })
+        ));
+    }
+    drop(first);
+    let again = builder(dir.path()).open().expect("reopen after drop");
+    drop(again);
+}
