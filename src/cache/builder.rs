@@ -319,7 +319,7 @@ where
             loader_timeout: self.loader_timeout,
             refresh_ahead: self.refresh_ahead,
             negative,
-            flights: Flights::new(),
+            flights: Arc::new(Flights::new()),
             counters,
             runtime,
             prefetch,

@@ -34,6 +34,7 @@ mod builder;
 mod codec;
 mod error;
 mod flight;
+mod metrics;
 mod prefetch;
 mod stats;
 mod tier;

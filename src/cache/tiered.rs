@@ -48,7 +48,7 @@ pub(crate) struct Inner<K, V> {
     pub(crate) loader_timeout: Option<Duration>,
     pub(crate) refresh_ahead: Option<Duration>,
     pub(crate) negative: Option<MemoryCache<K, Arc<dyn Any + Send + Sync>>>,
-    pub(crate) flights: Flights<K, V>,
+    pub(crate) flights: Arc<Flights<K, V>>,
     pub(crate) counters: Arc<Counters>,
     pub(crate) runtime: tokio::runtime::Handle,
     pub(crate) prefetch: Option<Prefetcher<K, V>>,
@@ -347,12 +347,13 @@ where
         // Built before the task, so that it also fires if the task is dropped unpolled (a
         // runtime shutting down) and not only if the loader panics.
         let guard = AbortGuard {
-            inner: Arc::clone(&self.inner),
+            flights: Arc::clone(&self.inner.flights),
+            counters: Arc::clone(&self.inner.counters),
             key,
             flight,
         };
+        let inner = Arc::clone(&self.inner);
         self.inner.runtime.spawn(async move {
-            let inner = Arc::clone(&guard.inner);
             let outcome = run_loader(&inner, guard.key.clone(), load).await;
             match &outcome {
                 Outcome::Loaded(value) => {
@@ -373,7 +374,11 @@ where
                 }
                 Outcome::TimedOut(_) | Outcome::Aborted => {}
             }
-            inner.flights.finish(&guard.key, &guard.flight, outcome);
+            // Let go of the cache before waking the waiters: a caller that drops its last
+            // handle right after its load returned must find the cache (and the disk
+            // directory it holds) closed, not kept open by this task's last moments.
+            drop(inner);
+            guard.flights.finish(&guard.key, &guard.flight, outcome);
         });
     }
 
@@ -391,24 +396,7 @@ where
 
     /// A snapshot of the cache's figures, per tier and for its loads.
     pub fn stats(&self) -> CacheStats {
-        let inner = &self.inner;
-        let counters = &inner.counters;
-        let get = |c: &std::sync::atomic::AtomicU64| c.load(std::sync::atomic::Ordering::Relaxed);
-        let mut stats = CacheStats {
-            hits: get(&counters.hits),
-            misses: get(&counters.misses),
-            memory: inner.memory.stats(),
-            #[cfg(feature = "cache-disk")]
-            disk: None,
-            disk_decode_errors: 0,
-            disk_read_errors: 0,
-            encode_errors: get(&counters.encode_errors),
-            loads: counters.load_stats(),
-        };
-        for tier in inner.lower.iter() {
-            tier.fill_stats(&mut stats);
-        }
-        stats
+        self.inner.stats()
     }
 
     /// Entries in the memory tier.
@@ -480,7 +468,8 @@ fn downcast_error<E: Send + Sync + 'static>(error: Arc<dyn Any + Send + Sync>) -
 /// Publishes [`Outcome::Aborted`] for a flight whose task ended without an outcome (the
 /// loader panicked, or the runtime dropped the task), so its waiters are not left hanging.
 struct AbortGuard<K: Hash + Eq + Clone, V: Clone> {
-    inner: Arc<Inner<K, V>>,
+    flights: Arc<Flights<K, V>>,
+    counters: Arc<Counters>,
     key: K,
     flight: Arc<Flight<V>>,
 }
@@ -488,10 +477,8 @@ struct AbortGuard<K: Hash + Eq + Clone, V: Clone> {
 impl<K: Hash + Eq + Clone, V: Clone> Drop for AbortGuard<K, V> {
     fn drop(&mut self) {
         if !self.flight.is_finished() {
-            bump(&self.inner.counters.aborted);
-            self.inner
-                .flights
-                .finish(&self.key, &self.flight, Outcome::Aborted);
+            bump(&self.counters.aborted);
+            self.flights.finish(&self.key, &self.flight, Outcome::Aborted);
         }
     }
 }
@@ -510,6 +497,26 @@ where
     K: Hash + Eq + Clone + Send + Sync + 'static,
     V: Clone + Send + Sync + 'static,
 {
+    pub(crate) fn stats(&self) -> CacheStats {
+        let get = |c: &std::sync::atomic::AtomicU64| c.load(std::sync::atomic::Ordering::Relaxed);
+        let counters = &self.counters;
+        let mut stats = CacheStats {
+            hits: get(&counters.hits),
+            misses: get(&counters.misses),
+            memory: self.memory.stats(),
+            #[cfg(feature = "cache-disk")]
+            disk: None,
+            disk_decode_errors: 0,
+            disk_read_errors: 0,
+            encode_errors: get(&counters.encode_errors),
+            loads: counters.load_stats(),
+        };
+        for tier in self.lower.iter() {
+            tier.fill_stats(&mut stats);
+        }
+        stats
+    }
+
     /// Writes a value into memory and, writing through, into the lower tiers.
     pub(crate) fn store(
         &self,

@@ -32,7 +32,12 @@
 mod buckets;
 mod counter;
 mod error;
-#[cfg(any(feature = "resilience", feature = "mem", feature = "pg"))]
+#[cfg(any(
+    feature = "resilience",
+    feature = "mem",
+    feature = "pg",
+    feature = "cache"
+))]
 pub(crate) mod export;
 mod exposition;
 mod gauge;

@@ -94,3 +94,33 @@ async fn clones_share_the_cache() {
     assert_eq!(cache.get(&5).await.as_deref(), Some("five"));
     assert!(format!("{cache:?}").contains("TieredCache"));
 }
+
+#[tokio::test]
+async fn register_metrics_exports_the_stats_and_lets_the_cache_go() {
+    let registry = perfkit::metrics::Registry::new();
+    let cache: TieredCache<u64, String> = TieredCache::builder().build().await.unwrap();
+    cache.register_metrics(&registry, "users_cache").unwrap();
+    cache.insert(1, "a".into()).await.unwrap();
+    cache.get(&1).await;
+    cache.get(&2).await;
+    cache
+        .get_or_load(3, |_| async { Err::<String, _>(std::io::Error::other("down")) })
+        .await
+        .unwrap_err();
+    let text = registry.render_prometheus();
+    for line in [
+        r#"users_cache_requests_total{result="hit"} 1"#,
+        r#"users_cache_requests_total{result="miss"} 2"#,
+        r#"users_cache_loads_total{outcome="error"} 1"#,
+        r#"users_cache_entries{tier="memory"} 1"#,
+        "users_cache_hit_ratio 0.333",
+    ] {
+        assert!(text.contains(line), "missing {line:?} in\n{text}");
+    }
+    assert!(matches!(
+        cache.register_metrics(&registry, "bad prefix"),
+        Err(perfkit::metrics::MetricsError::InvalidMetricName { .. })
+    ));
+    drop(cache);
+    assert!(!registry.render_prometheus().contains("users_cache"));
+}

@@ -135,3 +135,22 @@ async fn an_unusable_directory_is_a_typed_error() {
         .await;
     assert!(matches!(result, Err(CacheError::Disk(_))), "{result:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cache_that_loaded_values_can_be_reopened_right_after_drop() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let cache = disk_cache::<String>(dir.path(), |b| b).await;
+        for k in 0..10u64 {
+            cache
+                .get_or_load(k, |k| async move { Ok::<_, std::io::Error>(k.to_string()) })
+                .await
+                .unwrap();
+        }
+    }
+    let cache = disk_cache::<String>(dir.path(), |b| b).await;
+    cache.flush().await.unwrap();
+    for k in 0..10u64 {
+        assert_eq!(cache.get(&k).await, Some(k.to_string()));
+    }
+}

@@ -5,6 +5,8 @@ use crate::section::Section;
 
 #[cfg(feature = "balance")]
 mod balance;
+#[cfg(feature = "cache")]
+mod cache;
 #[cfg(feature = "mem")]
 mod mem;
 mod metrics;
@@ -31,6 +33,8 @@ pub fn all() -> Vec<Box<dyn Section>> {
     sections.push(Box::new(pg::Pg));
     #[cfg(feature = "simd")]
     sections.push(Box::new(simd::SimdSection));
+    #[cfg(feature = "cache")]
+    sections.push(Box::new(cache::Cache));
     sections.push(Box::new(resources::Resources));
     sections
 }
