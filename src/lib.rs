@@ -16,9 +16,10 @@
 //! | [`balance`] | `balance` | [`balance::Balancer`]: round robin, smooth weighted round robin, least connections, weighted random, health score, P2C peak-EWMA, consistent hashing (ring and Maglev); outlier ejection, slow start, panic threshold, lock-free run-time updates, [`balance::HealthChecker`] |
 //! | [`pg`] | `pg` | [`pg::PgPool`]: a fair (FIFO), bounded, self-healing PostgreSQL pool over `tokio-postgres`, with per-connection statement caches, client-side query deadlines, retried transactions and stats |
 //! | [`simd`] | `simd` (+`parallel`) | `f32`/`f64` kernels — `dot`, `sum`, `min`/`max`/`argmin`/`argmax`, `l2_squared`, `cosine`, `mean`, `variance`, element-wise `add`/`sub`/`mul`/`scale`/`axpy`/`fma` — with one-time CPU dispatch (AVX2+FMA, SSE2, NEON, scalar), a deterministic mode with the same bits on every CPU, and rayon variants in `simd::par` |
+//! | [`cache`] | `cache` (+`cache-disk`, `cache-serde`) | [`cache::TieredCache`]: a memory tier with an adaptive W-TinyLFU policy in front of a checksummed, compressed disk tier that survives restarts; read-through `get_or_load` with single flight, loader timeout, negative caching, serve-stale and refresh-ahead; prefetch of learned sequences; per-tier stats; [`cache::MemoryCache`] on its own |
 //! | [`clock`] | always | the [`clock::Clock`] trait that every time-based part takes, so tests can drive time by hand |
 //!
-//! `default` turns on `metrics`, `baseline`, `resilience`, `balance`, `mem` and `simd`; `full` turns on everything. Every feature
+//! `default` turns on `metrics`, `baseline`, `resilience`, `balance`, `mem`, `simd` and `cache`; `full` turns on everything. Every feature
 //! builds and tests on its own (`--no-default-features --features X`).
 //!
 //! Start with the main job, which measures every enabled module against the documented
@@ -108,7 +109,8 @@ mod fsutil;
     feature = "balance",
     feature = "mem",
     feature = "pg",
-    feature = "simd"
+    feature = "simd",
+    feature = "cache-disk"
 ))]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
