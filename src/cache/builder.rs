@@ -9,6 +9,7 @@ use crate::cache::flight::Flights;
 use crate::cache::memory::{MemoryCache, RemovalCause};
 use crate::cache::prefetch::{BoxError, PrefetchOptions, Prefetcher, SharedLoader};
 use crate::cache::stats::{Counters, bump};
+use crate::cache::stripes::WriteStripes;
 use crate::cache::tier::LowerTier;
 use crate::cache::tiered::{Inner, LowerTiers, Slot, WritePolicy};
 use crate::cache::{CacheError, TieredCache};
@@ -320,6 +321,7 @@ where
             refresh_ahead: self.refresh_ahead,
             negative,
             flights: Arc::new(Flights::new()),
+            stripes: WriteStripes::new(),
             counters,
             runtime,
             prefetch,

@@ -8,7 +8,7 @@
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hash};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -32,17 +32,10 @@ pub(crate) enum Outcome<V> {
 pub(crate) struct Flight<V> {
     outcome: OnceLock<Outcome<V>>,
     done: Notify,
-    /// Set when the key was written or invalidated after this load started: its result is
-    /// still handed to the callers waiting for it, but must not overwrite the newer state.
-    superseded: AtomicBool,
     error_type: TypeId,
 }
 
 impl<V: Clone> Flight<V> {
-    pub(crate) fn is_superseded(&self) -> bool {
-        self.superseded.load(Ordering::Acquire)
-    }
-
     pub(crate) fn is_finished(&self) -> bool {
         self.outcome.get().is_some()
     }
@@ -112,32 +105,11 @@ impl<K: Hash + Eq + Clone, V: Clone> Flights<K, V> {
         let flight = Arc::new(Flight {
             outcome: OnceLock::new(),
             done: Notify::new(),
-            superseded: AtomicBool::new(false),
             error_type: TypeId::of::<E>(),
         });
         map.insert(key.clone(), Arc::clone(&flight));
         self.running.fetch_add(1, Ordering::AcqRel);
         Role::Lead(flight)
-    }
-
-    /// Marks a running load of `key`, if any, as overtaken by a write.
-    pub(crate) fn supersede(&self, key: &K) {
-        if self.running.load(Ordering::Acquire) == 0 {
-            return;
-        }
-        if let Some(flight) = self.shard(key).lock().get(key) {
-            flight.superseded.store(true, Ordering::Release);
-        }
-    }
-
-    /// Runs `store` (which writes the loaded value into the cache) unless a write to the key
-    /// overtook this load. The check and the store happen under the lock `supersede` takes,
-    /// so a newer write can never be overwritten by an older load.
-    pub(crate) fn store_unless_superseded(&self, key: &K, flight: &Flight<V>, store: impl FnOnce()) {
-        let _map = self.shard(key).lock();
-        if !flight.is_superseded() {
-            store();
-        }
     }
 
     /// Publishes the outcome of `flight` and retires it. The first outcome wins; later

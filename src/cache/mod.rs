@@ -37,6 +37,7 @@ mod flight;
 mod metrics;
 mod prefetch;
 mod stats;
+mod stripes;
 mod tier;
 mod tiered;
 pub(crate) mod time;

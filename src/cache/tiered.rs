@@ -10,6 +10,7 @@ use crate::cache::flight::{Flight, Flights, Outcome, Role};
 use crate::cache::memory::{Lookup, MemoryCache};
 use crate::cache::prefetch::{BoxError, Prefetcher, SharedLoader};
 use crate::cache::stats::{CacheStats, Counters, bump};
+use crate::cache::stripes::{Generation, WriteStripes};
 use crate::cache::tier::LowerTier;
 use crate::cache::time::UnixMillis;
 use crate::cache::{CacheError, LoadError};
@@ -49,6 +50,7 @@ pub(crate) struct Inner<K, V> {
     pub(crate) refresh_ahead: Option<Duration>,
     pub(crate) negative: Option<MemoryCache<K, Arc<dyn Any + Send + Sync>>>,
     pub(crate) flights: Arc<Flights<K, V>>,
+    pub(crate) stripes: WriteStripes,
     pub(crate) counters: Arc<Counters>,
     pub(crate) runtime: tokio::runtime::Handle,
     pub(crate) prefetch: Option<Prefetcher<K, V>>,
@@ -161,6 +163,10 @@ where
     /// Looks `key` up in the lower tiers and promotes a hit into memory.
     async fn get_below(&self, key: &K) -> Option<V> {
         let inner = &self.inner;
+        if inner.lower.is_empty() {
+            return None;
+        }
+        let seen = inner.stripes.generation(key);
         for tier in inner.lower.iter() {
             let Some(found) = tier.get(key).await else {
                 continue;
@@ -174,7 +180,11 @@ where
                 value: found.value.clone(),
                 lower_deadline: found.expires_at,
             };
-            inner.memory.insert_at(key.clone(), slot, memory_deadline);
+            // A write of the key since `seen` means what we read may be older than what the
+            // writer stored: answer this caller with it, but do not promote it.
+            inner.stripes.fill_if_unchanged(key, seen, || {
+                inner.memory.insert_at(key.clone(), slot, memory_deadline);
+            });
             return Some(found.value);
         }
         None
@@ -200,7 +210,7 @@ where
 
     fn insert_inner(&self, key: K, value: V, ttl: Option<Duration>) -> Result<(), CacheError> {
         let inner = &self.inner;
-        inner.flights.supersede(&key);
+        let _write = inner.stripes.write(&key);
         if let Some(negative) = &inner.negative {
             negative.remove(&key);
         }
@@ -211,13 +221,13 @@ where
     /// waiters, but its value is not stored.
     pub async fn invalidate(&self, key: &K) {
         let inner = &self.inner;
-        inner.flights.supersede(key);
+        let _write = inner.stripes.write(key);
+        for tier in inner.lower.iter() {
+            tier.remove(key);
+        }
         inner.memory.remove(key);
         if let Some(negative) = &inner.negative {
             negative.remove(key);
-        }
-        for tier in inner.lower.iter() {
-            tier.remove(key);
         }
     }
 
@@ -314,9 +324,13 @@ where
             }
             Role::Alone => {
                 bump(&self.inner.counters.started);
-                let outcome = run_loader(&self.inner, key.clone(), load).await;
+                let inner = &self.inner;
+                let seen = inner.stripes.generation(&key);
+                let outcome = run_loader(inner, key.clone(), load).await;
                 if let Outcome::Loaded(value) = &outcome {
-                    let _ = self.inner.store(key, value.clone(), None, Strict::No);
+                    inner.stripes.fill_if_unchanged(&key, seen, || {
+                        let _ = inner.store(key.clone(), value.clone(), None, Strict::No);
+                    });
                 }
                 outcome
             }
@@ -353,23 +367,22 @@ where
             flight,
         };
         let inner = Arc::clone(&self.inner);
+        // Taken before the loader runs: a write after this point wins over what it loads.
+        let seen: Generation = inner.stripes.generation(&guard.key);
         self.inner.runtime.spawn(async move {
             let outcome = run_loader(&inner, guard.key.clone(), load).await;
+            let key = &guard.key;
             match &outcome {
                 Outcome::Loaded(value) => {
-                    inner
-                        .flights
-                        .store_unless_superseded(&guard.key, &guard.flight, || {
-                            let _ = inner.store(guard.key.clone(), value.clone(), None, Strict::No);
-                        });
+                    inner.stripes.fill_if_unchanged(key, seen, || {
+                        let _ = inner.store(key.clone(), value.clone(), None, Strict::No);
+                    });
                 }
                 Outcome::Failed(error) => {
                     if let Some(negative) = &inner.negative {
-                        inner
-                            .flights
-                            .store_unless_superseded(&guard.key, &guard.flight, || {
-                                negative.insert(guard.key.clone(), Arc::clone(error));
-                            });
+                        inner.stripes.fill_if_unchanged(key, seen, || {
+                            negative.insert(key.clone(), Arc::clone(error));
+                        });
                     }
                 }
                 Outcome::TimedOut(_) | Outcome::Aborted => {}
@@ -548,5 +561,97 @@ where
             memory_deadline,
         );
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cache::tier::{BoxFuture, Found};
+    use crate::cache::{CodecError, TieredCacheBuilder};
+    use parking_lot::Mutex;
+    use tokio::sync::Notify;
+
+    /// A lower tier whose reads take their value at once but answer only when the test
+    /// opens the gate: the window where a promotion races a write, held open on purpose.
+    struct GatedTier {
+        value: Arc<Mutex<Option<String>>>,
+        entered: Arc<Notify>,
+        gate: Arc<Notify>,
+    }
+
+    impl LowerTier<u64, String> for GatedTier {
+        fn get<'a>(&'a self, _: &'a u64) -> BoxFuture<'a, Option<Found<String>>> {
+            let read = self.value.lock().clone();
+            Box::pin(async move {
+                self.entered.notify_one();
+                self.gate.notified().await;
+                read.map(|value| Found {
+                    value,
+                    expires_at: None,
+                })
+            })
+        }
+
+        fn put(&self, _: &u64, value: &String, _: Option<UnixMillis>) -> Result<(), CodecError> {
+            *self.value.lock() = Some(value.clone());
+            Ok(())
+        }
+
+        fn remove(&self, _: &u64) {
+            *self.value.lock() = None;
+        }
+
+        fn flush(&self) -> BoxFuture<'_, Result<(), CacheError>> {
+            Box::pin(std::future::ready(Ok(())))
+        }
+
+        fn fill_stats(&self, _: &mut CacheStats) {}
+    }
+
+    async fn gated(value: &str) -> (TieredCache<u64, String>, Arc<Notify>, Arc<Notify>) {
+        let (entered, gate) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
+        let tier = GatedTier {
+            value: Arc::new(Mutex::new(Some(value.to_string()))),
+            entered: Arc::clone(&entered),
+            gate: Arc::clone(&gate),
+        };
+        let cache = TieredCacheBuilder::new()
+            .lower_tier(Box::new(move |_| Ok(Box::new(tier) as Box<dyn LowerTier<u64, String>>)))
+            .build()
+            .await
+            .unwrap();
+        (cache, entered, gate)
+    }
+
+    #[tokio::test]
+    async fn a_promotion_never_overwrites_a_newer_write() {
+        for invalidate in [false, true] {
+            let (cache, entered, gate) = gated("old").await;
+            let reader = {
+                let cache = cache.clone();
+                tokio::spawn(async move { cache.get(&1).await })
+            };
+            entered.notified().await;
+            if invalidate {
+                cache.invalidate(&1).await;
+            } else {
+                cache.insert(1, "new".to_string()).await.unwrap();
+            }
+            gate.notify_one();
+            // The reader raced the write and may answer with what it read...
+            assert_eq!(reader.await.unwrap().as_deref(), Some("old"));
+            // ...but the cache keeps the write.
+            let expected = (!invalidate).then(|| "new".to_string());
+            assert_eq!(cache.inner.memory.peek(&1).map(|s| s.value), expected);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_promotion_without_a_race_lands_in_memory() {
+        let (cache, _entered, gate) = gated("below").await;
+        gate.notify_one();
+        assert_eq!(cache.get(&1).await.as_deref(), Some("below"));
+        assert_eq!(cache.inner.memory.peek(&1).map(|s| s.value).as_deref(), Some("below"));
     }
 }

@@ -154,3 +154,63 @@ async fn a_cache_that_loaded_values_can_be_reopened_right_after_drop() {
         assert_eq!(cache.get(&k).await, Some(k.to_string()));
     }
 }
+
+/// Writers bump per-key versions (and sometimes invalidate) while readers go through memory
+/// and disk: a read that starts after a write finished must never see an older version.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_never_go_back_in_time_across_tiers() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    const KEYS: u64 = 256;
+    let dir = tempfile::tempdir().unwrap();
+    let cache = disk_cache::<u64>(dir.path(), |b| b.memory_capacity(32)).await;
+    let floor: Arc<Vec<AtomicU64>> = Arc::new((0..KEYS).map(|_| AtomicU64::new(0)).collect());
+    let mut tasks = Vec::new();
+    for w in 0..2u64 {
+        let (cache, floor) = (cache.clone(), Arc::clone(&floor));
+        tasks.push(tokio::spawn(async move {
+            // Each writer owns half of the keys, so a key's versions only go up.
+            let mut version = 0;
+            for i in 0..4_000u64 {
+                let k = ((i * 7) % (KEYS / 2)) * 2 + w;
+                version += 2;
+                if i % 9 == 0 {
+                    cache.invalidate(&k).await;
+                } else {
+                    cache.insert(k, version).await.unwrap();
+                }
+                floor[k as usize].store(version, Ordering::SeqCst);
+                if i % 64 == 0 {
+                    tokio::task::yield_now().await;
+                }
+            }
+        }));
+    }
+    for r in 0..2u64 {
+        let (cache, floor) = (cache.clone(), Arc::clone(&floor));
+        tasks.push(tokio::spawn(async move {
+            for i in 0..8_000u64 {
+                let k = (i * 31 + r) % KEYS;
+                let min = floor[k as usize].load(Ordering::SeqCst);
+                let got = if i % 2 == 0 {
+                    cache.get(&k).await
+                } else {
+                    cache
+                        .get_or_load(k, |_| async { Ok::<_, std::io::Error>(0) })
+                        .await
+                        .ok()
+                };
+                // 0 is the loader's answer for a key with nothing stored: only valid when the
+                // key was invalidated or never written.
+                if let Some(v) = got.filter(|v| *v != 0) {
+                    assert!(v >= min, "key {k}: read version {v} after version {min} was written");
+                }
+                if i % 64 == 0 {
+                    tokio::task::yield_now().await;
+                }
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+}
