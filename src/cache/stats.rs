@@ -87,8 +87,8 @@ pub struct LoadStats {
 /// The counters behind [`CacheStats`] that the cache itself keeps (each tier keeps its own).
 #[derive(Debug, Default)]
 pub(crate) struct Counters {
-    pub(crate) hits: CachePadded<AtomicU64>,
-    pub(crate) misses: CachePadded<AtomicU64>,
+    /// Lookups a tier below memory answered.
+    pub(crate) lower_hits: CachePadded<AtomicU64>,
     pub(crate) encode_errors: AtomicU64,
     pub(crate) started: AtomicU64,
     pub(crate) succeeded: AtomicU64,

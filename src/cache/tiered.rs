@@ -145,17 +145,13 @@ where
     /// The value of `key`, from memory or a lower tier, unless absent or expired.
     pub async fn get(&self, key: &K) -> Option<V> {
         let inner = &self.inner;
+        // The memory tier counts its own hits and misses; the cache's totals are derived
+        // from them (see `stats`), so a memory hit pays for no counter of ours.
         if let Lookup::Hit { value, .. } = inner.memory.lookup(key) {
-            bump(&inner.counters.hits);
             self.after_access(key, true);
             return Some(value.value);
         }
         let found = self.get_below(key).await;
-        if found.is_some() {
-            bump(&inner.counters.hits);
-        } else {
-            bump(&inner.counters.misses);
-        }
         self.after_access(key, false);
         found
     }
@@ -185,6 +181,7 @@ where
             inner.stripes.fill_if_unchanged(key, seen, || {
                 inner.memory.insert_at(key.clone(), slot, memory_deadline);
             });
+            bump(&inner.counters.lower_hits);
             return Some(found.value);
         }
         None
@@ -258,7 +255,6 @@ where
         let mut stale = None;
         match inner.memory.lookup(&key) {
             Lookup::Hit { value, expires_at } => {
-                bump(&inner.counters.hits);
                 if let (Some(window), Some(expires_at)) = (inner.refresh_ahead, expires_at) {
                     let now = inner.memory.now_ms();
                     let window = u64::try_from(window.as_millis()).unwrap_or(u64::MAX);
@@ -280,11 +276,9 @@ where
             return Err(LoadError::Loader(error));
         }
         if let Some(value) = self.get_below(&key).await {
-            bump(&inner.counters.hits);
             self.after_access(&key, false);
             return Ok(value);
         }
-        bump(&inner.counters.misses);
         self.after_access(&key, false);
         let outcome = self.load_shared(key, load).await;
         match (outcome, stale) {
@@ -513,10 +507,14 @@ where
     pub(crate) fn stats(&self) -> CacheStats {
         let get = |c: &std::sync::atomic::AtomicU64| c.load(std::sync::atomic::Ordering::Relaxed);
         let counters = &self.counters;
+        let memory = self.memory.stats();
+        // Every lookup asks memory first: memory's hits are ours, and of memory's misses the
+        // ones a lower tier answered are ours too.
+        let lower_hits = get(&counters.lower_hits);
         let mut stats = CacheStats {
-            hits: get(&counters.hits),
-            misses: get(&counters.misses),
-            memory: self.memory.stats(),
+            hits: memory.hits + lower_hits,
+            misses: memory.misses.saturating_sub(lower_hits),
+            memory,
             #[cfg(feature = "cache-disk")]
             disk: None,
             disk_decode_errors: 0,
