@@ -81,8 +81,12 @@ fn get_hit(c: &mut Criterion) {
     group.bench_function("perfkit_tiered", |b| {
         b.iter(|| black_box(ready(tiered.get(&next()))))
     });
-    group.bench_function("perfkit_memory", |b| b.iter(|| black_box(memory.get(&next()))));
-    group.bench_function("moka_future", |b| b.iter(|| black_box(ready(moka.get(&next())))));
+    group.bench_function("perfkit_memory", |b| {
+        b.iter(|| black_box(memory.get(&next())))
+    });
+    group.bench_function("moka_future", |b| {
+        b.iter(|| black_box(ready(moka.get(&next()))))
+    });
     group.bench_function("quick_cache", |b| b.iter(|| black_box(quick.get(&next()))));
     group.finish();
 }

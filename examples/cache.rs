@@ -79,7 +79,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // A value valid for one second in every tier; it expires, then the backend fails:
     // the last good value is served, within the 60 s grace.
     cache
-        .insert_with_ttl(3, "{\"id\":3,\"name\":\"flash sale\"}".into(), Duration::from_secs(1))
+        .insert_with_ttl(
+            3,
+            "{\"id\":3,\"name\":\"flash sale\"}".into(),
+            Duration::from_secs(1),
+        )
         .await?;
     tokio::time::sleep(Duration::from_millis(1_100)).await;
     backend.down.store(true, Ordering::Relaxed);

@@ -103,7 +103,10 @@ where
     /// Bounds the memory tier by the sum of `weigher(key, value)` (for instance the value's
     /// size in bytes) instead of by entries; [`memory_capacity`](Self::memory_capacity) is
     /// then that sum's limit.
-    pub fn memory_weigher(mut self, weigher: impl Fn(&K, &V) -> u32 + Send + Sync + 'static) -> Self {
+    pub fn memory_weigher(
+        mut self,
+        weigher: impl Fn(&K, &V) -> u32 + Send + Sync + 'static,
+    ) -> Self {
         self.weigher = Some(Arc::new(weigher));
         self
     }
@@ -248,7 +251,10 @@ where
             }
         }
         if self.prefetch.is_some() && self.loader.is_none() {
-            return Err(Self::invalid("prefetch", "needs a loader to prefetch through"));
+            return Err(Self::invalid(
+                "prefetch",
+                "needs a loader to prefetch through",
+            ));
         }
 
         let mut tiers = Vec::with_capacity(self.lower.len());

@@ -208,8 +208,8 @@ impl<T: serde::Serialize + serde::de::DeserializeOwned> CacheCodec for Postcard<
 
     fn decode(bytes: &[u8]) -> Result<Self, CodecError> {
         // `from_bytes` accepts trailing bytes; a record must be exactly one value.
-        let (value, rest) = postcard::take_from_bytes(bytes)
-            .map_err(|e| CodecError::decode::<T>(e.to_string()))?;
+        let (value, rest) =
+            postcard::take_from_bytes(bytes).map_err(|e| CodecError::decode::<T>(e.to_string()))?;
         if !rest.is_empty() {
             return Err(CodecError::decode::<T>(format!(
                 "{} trailing bytes after the value",

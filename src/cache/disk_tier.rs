@@ -4,12 +4,12 @@
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::cache::CacheError;
 use crate::cache::codec::{CacheCodec, CodecError};
 use crate::cache::disk::DiskStore;
 use crate::cache::stats::CacheStats;
 use crate::cache::tier::{BoxFuture, Found, LowerTier};
 use crate::cache::time::UnixMillis;
-use crate::cache::CacheError;
 
 pub(crate) struct DiskTier<K, V> {
     store: DiskStore,

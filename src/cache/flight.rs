@@ -69,10 +69,12 @@ pub(crate) enum Role<V> {
 
 const SHARDS: usize = 16;
 
+type FlightMap<K, V> = HashMap<K, Arc<Flight<V>>, foldhash::fast::RandomState>;
+
 /// Loads in progress, by key.
 #[derive(Debug)]
 pub(crate) struct Flights<K, V> {
-    shards: Box<[Mutex<HashMap<K, Arc<Flight<V>>, foldhash::fast::RandomState>>]>,
+    shards: Box<[Mutex<FlightMap<K, V>>]>,
     hasher: foldhash::fast::RandomState,
     /// Lets writes skip the map entirely in the common case of no load running.
     running: AtomicUsize,
@@ -81,13 +83,15 @@ pub(crate) struct Flights<K, V> {
 impl<K: Hash + Eq + Clone, V: Clone> Flights<K, V> {
     pub(crate) fn new() -> Self {
         Self {
-            shards: (0..SHARDS).map(|_| Mutex::new(HashMap::default())).collect(),
+            shards: (0..SHARDS)
+                .map(|_| Mutex::new(HashMap::default()))
+                .collect(),
             hasher: foldhash::fast::RandomState::default(),
             running: AtomicUsize::new(0),
         }
     }
 
-    fn shard(&self, key: &K) -> &Mutex<HashMap<K, Arc<Flight<V>>, foldhash::fast::RandomState>> {
+    fn shard(&self, key: &K) -> &Mutex<FlightMap<K, V>> {
         let i = (self.hasher.hash_one(key) as usize) % SHARDS;
         &self.shards[i]
     }

@@ -55,10 +55,11 @@ where
         let export = Exporter::new(registry, prefix, &self.inner)?;
         let stats = |inner: &std::sync::Arc<crate::cache::tiered::Inner<K, V>>| inner.stats();
 
-        let requests: [Field<CacheStats, u64>; 2] =
-            [("hit", |s| s.hits), ("miss", |s| s.misses)];
+        let requests: [Field<CacheStats, u64>; 2] = [("hit", |s| s.hits), ("miss", |s| s.misses)];
         for (result, read) in requests {
-            export.counter("requests_total", &[("result", result)], move |i| read(&stats(i)))?;
+            export.counter("requests_total", &[("result", result)], move |i| {
+                read(&stats(i))
+            })?;
         }
         export.gauge("hit_ratio", &[], move |i| stats(i).hit_ratio())?;
 
@@ -74,8 +75,12 @@ where
         export.gauge("entries", &[("tier", "memory")], move |i| {
             stats(i).memory.entries as f64
         })?;
-        export.gauge("memory_weight", &[], move |i| stats(i).memory.weighted_size as f64)?;
-        export.gauge("memory_capacity", &[], move |i| stats(i).memory.capacity as f64)?;
+        export.gauge("memory_weight", &[], move |i| {
+            stats(i).memory.weighted_size as f64
+        })?;
+        export.gauge("memory_capacity", &[], move |i| {
+            stats(i).memory.capacity as f64
+        })?;
 
         let outcomes: [Field<CacheStats, u64>; 4] = [
             ("success", |s| s.loads.succeeded),
@@ -84,7 +89,9 @@ where
             ("aborted", |s| s.loads.aborted),
         ];
         for (outcome, read) in outcomes {
-            export.counter("loads_total", &[("outcome", outcome)], move |i| read(&stats(i)))?;
+            export.counter("loads_total", &[("outcome", outcome)], move |i| {
+                read(&stats(i))
+            })?;
         }
         let load_counters: [Field<CacheStats, u64>; 7] = [
             ("loads_coalesced_total", |s| s.loads.coalesced),
@@ -111,22 +118,28 @@ where
 
         #[cfg(feature = "cache-disk")]
         if !self.inner.lower.is_empty() {
-            let disk_counters: [(&str, &[(&str, &str)], fn(&CacheStats) -> u64); 10] = [
+            let disk_counters: [LabelledField; 10] = [
                 ("tier_hits_total", &[("tier", "disk")], |s| disk(s).hits),
                 ("tier_misses_total", &[("tier", "disk")], |s| disk(s).misses),
-                ("expirations_total", &[("tier", "disk")], |s| disk(s).expired),
-                ("disk_corrupt_records_total", &[], |s| disk(s).corrupt_records),
+                ("expirations_total", &[("tier", "disk")], |s| {
+                    disk(s).expired
+                }),
+                ("disk_corrupt_records_total", &[], |s| {
+                    disk(s).corrupt_records
+                }),
                 ("disk_decode_errors_total", &[], |s| s.disk_decode_errors),
                 ("disk_read_errors_total", &[], |s| s.disk_read_errors),
                 ("disk_writes_total", &[], |s| disk(s).writes),
                 ("disk_dropped_writes_total", &[], |s| disk(s).dropped_writes),
                 ("disk_write_errors_total", &[], |s| disk(s).write_errors),
-                ("disk_reclaimed_segments_total", &[], |s| disk(s).reclaimed_segments),
+                ("disk_reclaimed_segments_total", &[], |s| {
+                    disk(s).reclaimed_segments
+                }),
             ];
             for (suffix, labels, read) in disk_counters {
                 export.counter(suffix, labels, move |i| read(&stats(i)))?;
             }
-            let disk_gauges: [(&str, &[(&str, &str)], fn(&CacheStats) -> u64); 3] = [
+            let disk_gauges: [LabelledField; 3] = [
                 ("entries", &[("tier", "disk")], |s| disk(s).entries),
                 ("disk_bytes", &[], |s| disk(s).bytes_on_disk),
                 ("disk_capacity_bytes", &[], |s| disk(s).capacity_bytes),
@@ -138,6 +151,14 @@ where
         Ok(())
     }
 }
+
+/// A series suffix, its labels, and how to read it from the stats.
+#[cfg(feature = "cache-disk")]
+type LabelledField = (
+    &'static str,
+    &'static [(&'static str, &'static str)],
+    fn(&CacheStats) -> u64,
+);
 
 /// The disk tier's figures; zeros for a cache without one (never registered then).
 #[cfg(feature = "cache-disk")]

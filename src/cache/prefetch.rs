@@ -177,7 +177,10 @@ where
     K: Hash + Eq + Clone + Send + Sync + 'static,
     V: Clone + Send + Sync + 'static,
 {
-    pub(crate) fn new(options: PrefetchOptions, loader: SharedLoader<K, V>) -> Result<Self, CacheError> {
+    pub(crate) fn new(
+        options: PrefetchOptions,
+        loader: SharedLoader<K, V>,
+    ) -> Result<Self, CacheError> {
         options.validate()?;
         Ok(Self {
             successors: MemoryCache::new(options.max_tracked_keys)?,

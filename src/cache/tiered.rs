@@ -485,7 +485,8 @@ impl<K: Hash + Eq + Clone, V: Clone> Drop for AbortGuard<K, V> {
     fn drop(&mut self) {
         if !self.flight.is_finished() {
             bump(&self.counters.aborted);
-            self.flights.finish(&self.key, &self.flight, Outcome::Aborted);
+            self.flights
+                .finish(&self.key, &self.flight, Outcome::Aborted);
         }
     }
 }
@@ -615,7 +616,9 @@ mod tests {
             gate: Arc::clone(&gate),
         };
         let cache = TieredCacheBuilder::new()
-            .lower_tier(Box::new(move |_| Ok(Box::new(tier) as Box<dyn LowerTier<u64, String>>)))
+            .lower_tier(Box::new(move |_| {
+                Ok(Box::new(tier) as Box<dyn LowerTier<u64, String>>)
+            }))
             .build()
             .await
             .unwrap();
@@ -650,6 +653,9 @@ mod tests {
         let (cache, _entered, gate) = gated("below").await;
         gate.notify_one();
         assert_eq!(cache.get(&1).await.as_deref(), Some("below"));
-        assert_eq!(cache.inner.memory.peek(&1).map(|s| s.value).as_deref(), Some("below"));
+        assert_eq!(
+            cache.inner.memory.peek(&1).map(|s| s.value).as_deref(),
+            Some("below")
+        );
     }
 }

@@ -25,7 +25,10 @@ async fn get_or_load_loads_once_then_hits() {
     let cache: TieredCache<u64, String> = TieredCache::builder().build().await.unwrap();
     for _ in 0..3 {
         let v = cache
-            .get_or_load(9, |k| async move { Ok::<_, std::io::Error>(format!("v{k}")) })
+            .get_or_load(
+                9,
+                |k| async move { Ok::<_, std::io::Error>(format!("v{k}")) },
+            )
             .await
             .unwrap();
         assert_eq!(v, "v9");
@@ -67,7 +70,11 @@ async fn weigher_bounds_total_weight() {
         cache.insert(k, vec![0; 100]).await.unwrap();
     }
     let stats = cache.stats();
-    assert!(stats.memory.weighted_size <= 10_000, "{}", stats.memory.weighted_size);
+    assert!(
+        stats.memory.weighted_size <= 10_000,
+        "{}",
+        stats.memory.weighted_size
+    );
     assert!(cache.memory_len() <= 100);
 }
 
@@ -104,7 +111,9 @@ async fn register_metrics_exports_the_stats_and_lets_the_cache_go() {
     cache.get(&1).await;
     cache.get(&2).await;
     cache
-        .get_or_load(3, |_| async { Err::<String, _>(std::io::Error::other("down")) })
+        .get_or_load(3, |_| async {
+            Err::<String, _>(std::io::Error::other("down"))
+        })
         .await
         .unwrap_err();
     let text = registry.render_prometheus();

@@ -17,10 +17,22 @@ async fn build_err(
 #[tokio::test]
 async fn bad_settings_are_typed_errors() {
     let (field, _) = build_err(|b| b.memory_capacity(0)).await;
-    assert!(field.contains("capacity") || field.contains("max_entries"), "{field}");
-    assert_eq!(build_err(|b| b.time_to_live(Duration::ZERO)).await.0, "time_to_live");
-    assert_eq!(build_err(|b| b.loader_timeout(Duration::ZERO)).await.0, "loader_timeout");
-    assert_eq!(build_err(|b| b.negative_ttl(Duration::ZERO)).await.0, "negative_ttl");
+    assert!(
+        field.contains("capacity") || field.contains("max_entries"),
+        "{field}"
+    );
+    assert_eq!(
+        build_err(|b| b.time_to_live(Duration::ZERO)).await.0,
+        "time_to_live"
+    );
+    assert_eq!(
+        build_err(|b| b.loader_timeout(Duration::ZERO)).await.0,
+        "loader_timeout"
+    );
+    assert_eq!(
+        build_err(|b| b.negative_ttl(Duration::ZERO)).await.0,
+        "negative_ttl"
+    );
     let (field, reason) = build_err(|b| {
         b.time_to_live(Duration::from_secs(10))
             .refresh_ahead(Duration::from_secs(10))
@@ -34,18 +46,33 @@ async fn bad_settings_are_typed_errors() {
             .0,
         "refresh_ahead"
     );
-    assert_eq!(build_err(|b| b.prefetch(PrefetchOptions::new())).await.0, "prefetch");
+    assert_eq!(
+        build_err(|b| b.prefetch(PrefetchOptions::new())).await.0,
+        "prefetch"
+    );
     let with_loader = |b: perfkit::cache::TieredCacheBuilder<u64, String>| {
         b.loader(|k: u64| async move { Ok::<_, std::io::Error>(k.to_string()) })
     };
     for (options, field) in [
-        (PrefetchOptions::new().max_tracked_keys(0), "max_tracked_keys"),
+        (
+            PrefetchOptions::new().max_tracked_keys(0),
+            "max_tracked_keys",
+        ),
         (PrefetchOptions::new().min_confidence(0.0), "min_confidence"),
-        (PrefetchOptions::new().min_confidence(f64::NAN), "min_confidence"),
-        (PrefetchOptions::new().min_observations(0), "min_observations"),
+        (
+            PrefetchOptions::new().min_confidence(f64::NAN),
+            "min_confidence",
+        ),
+        (
+            PrefetchOptions::new().min_observations(0),
+            "min_observations",
+        ),
         (PrefetchOptions::new().max_in_flight(0), "max_in_flight"),
     ] {
-        assert_eq!(build_err(|b| with_loader(b).prefetch(options)).await.0, field);
+        assert_eq!(
+            build_err(|b| with_loader(b).prefetch(options)).await.0,
+            field
+        );
     }
 }
 

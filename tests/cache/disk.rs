@@ -11,10 +11,14 @@ async fn disk_cache<V: CacheCodec + Clone + Send + Sync + 'static>(
         perfkit::cache::TieredCacheBuilder<u64, V>,
     ) -> perfkit::cache::TieredCacheBuilder<u64, V>,
 ) -> TieredCache<u64, V> {
-    tweak(TieredCache::builder().memory_capacity(1_000).disk(dir, 8 * MIB))
-        .build()
-        .await
-        .expect("a disk cache opens")
+    tweak(
+        TieredCache::builder()
+            .memory_capacity(1_000)
+            .disk(dir, 8 * MIB),
+    )
+    .build()
+    .await
+    .expect("a disk cache opens")
 }
 
 #[tokio::test]
@@ -23,7 +27,10 @@ async fn a_restarted_cache_serves_what_the_last_one_wrote() {
     {
         let cache = disk_cache::<String>(dir.path(), |b| b).await;
         for k in 0..100u64 {
-            cache.insert(k, format!("value {k} {}", "x".repeat(k as usize))).await.unwrap();
+            cache
+                .insert(k, format!("value {k} {}", "x".repeat(k as usize)))
+                .await
+                .unwrap();
         }
         cache.flush().await.unwrap();
     }
@@ -53,9 +60,16 @@ async fn write_back_sends_evicted_values_down() {
     }
     cache.flush().await.unwrap();
     let writes = cache.stats().disk.map(|d| d.writes).unwrap_or(0);
-    assert!(writes >= 300 - 16, "evictions and refusals go to disk: {writes}");
+    assert!(
+        writes >= 300 - 16,
+        "evictions and refusals go to disk: {writes}"
+    );
     for k in 0..300u64 {
-        assert_eq!(cache.get(&k).await, Some(k.to_le_bytes().to_vec()), "key {k}");
+        assert_eq!(
+            cache.get(&k).await,
+            Some(k.to_le_bytes().to_vec()),
+            "key {k}"
+        );
     }
 }
 
@@ -202,7 +216,10 @@ async fn reads_never_go_back_in_time_across_tiers() {
                 // 0 is the loader's answer for a key with nothing stored: only valid when the
                 // key was invalidated or never written.
                 if let Some(v) = got.filter(|v| *v != 0) {
-                    assert!(v >= min, "key {k}: read version {v} after version {min} was written");
+                    assert!(
+                        v >= min,
+                        "key {k}: read version {v} after version {min} was written"
+                    );
                 }
                 if i % 64 == 0 {
                     tokio::task::yield_now().await;

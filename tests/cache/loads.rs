@@ -85,7 +85,11 @@ async fn waiters_share_the_loaders_error_and_it_is_not_cached() {
         }
     }
     assert_eq!(calls.load(Ordering::SeqCst), 1);
-    assert!(errors.iter().all(|e| Arc::ptr_eq(e, &errors[0]) && **e == Boom(7)));
+    assert!(
+        errors
+            .iter()
+            .all(|e| Arc::ptr_eq(e, &errors[0]) && **e == Boom(7))
+    );
     assert_eq!(cache.stats().loads.failed, 1);
     // Errors are not cached by default: the next call loads again.
     let v = cache
@@ -225,7 +229,10 @@ async fn fetch_uses_the_builders_loader() {
     assert_eq!(cache.fetch(3).await.unwrap(), "n3");
     assert_eq!(calls.load(Ordering::SeqCst), 1);
     let err = cache.fetch(0).await.unwrap_err();
-    assert_eq!(err.loader_error().map(ToString::to_string).as_deref(), Some("boom 0"));
+    assert_eq!(
+        err.loader_error().map(ToString::to_string).as_deref(),
+        Some("boom 0")
+    );
 
     let plain: TieredCache<u64, String> = TieredCache::builder().build().await.unwrap();
     assert!(matches!(plain.fetch(1).await, Err(LoadError::NoLoader)));

@@ -27,7 +27,10 @@ async fn a_learned_sequence_is_loaded_before_it_is_asked_for() {
         }
     }
     let before = cache.stats();
-    assert_eq!(before.loads.prefetches, 0, "nothing is certain enough during training");
+    assert_eq!(
+        before.loads.prefetches, 0,
+        "nothing is certain enough during training"
+    );
 
     // Third pass: each access prefetches the next key, which is then a memory hit.
     for k in 0..50 {
@@ -35,8 +38,9 @@ async fn a_learned_sequence_is_loaded_before_it_is_asked_for() {
         let next = k + 1;
         if next < 50 {
             assert!(
-                crate::settle(async || cache.stats().loads.succeeded
-                    >= before.loads.succeeded + next + 1)
+                crate::settle(
+                    async || cache.stats().loads.succeeded >= before.loads.succeeded + next + 1
+                )
                 .await
             );
         }

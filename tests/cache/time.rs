@@ -33,9 +33,11 @@ async fn an_expired_entry_is_never_returned() {
 
 #[tokio::test]
 async fn the_default_time_to_live_is_five_minutes() {
-    let (cache, clock) =
-        crate::manual_cache(perfkit::cache::DEFAULT_TIME_TO_LIVE, |b| b).await;
-    assert_eq!(perfkit::cache::DEFAULT_TIME_TO_LIVE, Duration::from_secs(300));
+    let (cache, clock) = crate::manual_cache(perfkit::cache::DEFAULT_TIME_TO_LIVE, |b| b).await;
+    assert_eq!(
+        perfkit::cache::DEFAULT_TIME_TO_LIVE,
+        Duration::from_secs(300)
+    );
     cache.insert(1, "v".into()).await.unwrap();
     clock.advance(Duration::from_secs(299));
     assert!(cache.get(&1).await.is_some());

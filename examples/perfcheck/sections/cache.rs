@@ -67,7 +67,10 @@ fn miss_path() -> (f64, f64) {
             black_box(v);
         }
         samples.sort_by(f64::total_cmp);
-        (samples[samples.len() * 95 / 100], samples[samples.len() / 2])
+        (
+            samples[samples.len() * 95 / 100],
+            samples[samples.len() / 2],
+        )
     })
 }
 
