@@ -231,3 +231,30 @@ async fn reads_never_go_back_in_time_across_tiers() {
         task.await.unwrap();
     }
 }
+
+#[cfg(feature = "cache-serde")]
+#[tokio::test]
+async fn serde_values_survive_a_restart_through_postcard() {
+    use perfkit::cache::Postcard;
+
+    #[derive(serde::Serialize, serde::Deserialize, Clone, Debug, PartialEq)]
+    struct Order {
+        id: u64,
+        items: Vec<String>,
+        total_cents: i64,
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let order = Order {
+        id: 9,
+        items: vec!["tea".into(), "scones".into()],
+        total_cents: 1_250,
+    };
+    {
+        let cache = disk_cache::<Postcard<Order>>(dir.path(), |b| b).await;
+        cache.insert(9, Postcard(order.clone())).await.unwrap();
+        cache.flush().await.unwrap();
+    }
+    let cache = disk_cache::<Postcard<Order>>(dir.path(), |b| b).await;
+    assert_eq!(cache.get(&9).await.map(|p| p.0), Some(order));
+}
