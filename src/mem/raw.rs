@@ -11,15 +11,15 @@
 
 use std::alloc::{self, Layout};
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering, fence};
+use std::sync::atomic::{AtomicUsize, Ordering, fence};
 use std::sync::{Mutex, OnceLock};
 
 use crossbeam_utils::CachePadded;
 
 use super::error::MemError;
-use super::magazine::{Entry, MAGAZINE, Magazine, MagazineGuard};
+use super::magazine::{Entry, MAGAZINE, close_all};
 use super::stack::{FreeStack, NIL};
-use super::sync::AtomicU32;
+use super::sync::{AtomicBool, AtomicU32};
 use super::token::thread_token;
 
 /// Per-thread caches per pool; a power of two so the thread token maps by a mask.
@@ -29,6 +29,9 @@ const BATCH: usize = MAGAZINE / 2;
 /// One handle in `refs`.
 const HANDLE: u64 = 1 << 32;
 const OUTSTANDING: u64 = HANDLE - 1;
+
+type Magazine = super::magazine::Magazine<Entry, MAGAZINE>;
+type MagazineGuard<'a> = super::magazine::MagazineGuard<'a, Entry, MAGAZINE>;
 
 /// The validated shape of a pool.
 #[derive(Debug, Clone, Copy)]
@@ -294,20 +297,16 @@ impl Inner {
     /// (through [`release_raw`], so no `&Inner` is alive when the pool may be freed).
     #[inline]
     fn give_back(&self, e: Entry) -> u64 {
-        if let Some(mut cache) = self.cache().and_then(Magazine::try_lock) {
-            // Relaxed: the closing thread set `closed` before taking every cache, and we
-            // took ours after it let go, or it will drain what we leave.
-            if !self.closed.load(Ordering::Relaxed) {
-                let e = match cache.push(e) {
-                    Ok(()) => return 0,
-                    Err(e) => e,
-                };
-                // Full: half goes to the shared stack. Cannot free the pool: `e` still counts.
-                let moved = self.flush(&mut cache, BATCH);
-                self.refs.fetch_sub(moved as u64, Ordering::Release);
-                if cache.push(e).is_ok() {
-                    return 0;
-                }
+        if let Some(mut cache) = self.cache().and_then(|c| c.lock_open(&self.closed)) {
+            let e = match cache.push(e) {
+                Ok(()) => return 0,
+                Err(e) => e,
+            };
+            // Full: half goes to the shared stack. Cannot free the pool: `e` still counts.
+            let moved = self.flush(&mut cache, BATCH);
+            self.refs.fetch_sub(moved as u64, Ordering::Release);
+            if cache.push(e).is_ok() {
+                return 0;
             }
         }
         self.stack.push(e.index, |i| self.link(i));
@@ -349,7 +348,7 @@ impl PoolHandle {
             stack: CachePadded::new(FreeStack::new()),
             closed: CachePadded::new(AtomicBool::new(false)),
             caches: (0..CACHES)
-                .map(|_| CachePadded::new(Magazine::new()))
+                .map(|_| CachePadded::new(Magazine::new(MAGAZINE)))
                 .collect(),
             chunks: (0..geometry.chunks).map(|_| OnceLock::new()).collect(),
             grown: Mutex::new(1),
@@ -413,12 +412,10 @@ impl Drop for PoolHandle {
         if !last {
             return;
         }
-        inner.closed.store(true, Ordering::SeqCst);
         let mut drained = 0;
-        for cache in inner.caches.iter() {
-            let mut g = cache.lock();
-            drained += inner.flush(&mut g, MAGAZINE);
-        }
+        close_all(&inner.closed, inner.caches.iter().map(|c| &**c), |g| {
+            drained += inner.flush(g, MAGAZINE);
+        });
         // SAFETY: we hold `drained + 1` references (the drained blocks and the temporary).
         unsafe { release_raw(self.inner, drained as u64 + 1) }
     }
