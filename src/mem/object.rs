@@ -225,14 +225,14 @@ impl<T> ObjectPool<T> {
     #[inline]
     pub fn get(&self) -> Pooled<'_, T> {
         let c = self.shared.cache();
-        if let Some(mut g) = c.idle.try_lock() {
-            if let Some(value) = g.pop() {
-                Cache::bump(&c.reuses, &g);
-                return Pooled {
-                    value: Some(value),
-                    pool: self,
-                };
-            }
+        if let Some(mut g) = c.idle.try_lock()
+            && let Some(value) = g.pop()
+        {
+            Cache::bump(&c.reuses, &g);
+            return Pooled {
+                value: Some(value),
+                pool: self,
+            };
         }
         self.get_slow()
     }
