@@ -71,7 +71,10 @@ impl<T> Cache<T> {
     /// Counts one event on a counter of this cache; `_held` proves we hold its flag.
     #[inline]
     fn bump(counter: &AtomicU64, _held: &MagazineGuard<'_, Box<T>, SLOTS>) {
-        counter.store(counter.load(Ordering::Relaxed).wrapping_add(1), Ordering::Relaxed);
+        counter.store(
+            counter.load(Ordering::Relaxed).wrapping_add(1),
+            Ordering::Relaxed,
+        );
     }
 }
 
