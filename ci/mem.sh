@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # mem: Miri over the mem tests (the unsafe core under a UB checker) and loom over the
-# lock-free free list (every interleaving of a small model). Installs what it needs.
+# lock-free core: the shared free list, and the per-thread caches' busy flag and close
+# protocol (every interleaving of small models). Installs what it needs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -d "$HOME/.cargo/bin" ] && export PATH="$HOME/.cargo/bin:$PATH"
@@ -21,7 +22,7 @@ echo "--- miri: mem tests"
 MIRIFLAGS="${MIRIFLAGS:-} -Zmiri-disable-isolation" CARGO_TARGET_DIR=target/mem-check \
   cargo +nightly miri test --manifest-path "$harness" --test mem
 
-echo "--- loom: lock-free core"
+echo "--- loom: lock-free core (free list; magazine flag and close protocol)"
 # Its own target dir: the cfg changes every crate's fingerprint. The same models also run
 # in the crate itself: RUSTFLAGS="--cfg perfkit_loom" cargo test --features mem --lib loom
 RUSTFLAGS="--cfg perfkit_loom" CARGO_TARGET_DIR=target/loom \

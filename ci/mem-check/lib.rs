@@ -1,5 +1,7 @@
-//! The loom models of perfkit::mem's shared free list, compiled here from the crate's own
-//! sources (`src/mem/stack.rs` and its atomics shim) under `--cfg perfkit_loom`.
+//! The loom models of perfkit::mem's lock-free core, compiled here from the crate's own
+//! sources under `--cfg perfkit_loom`: the shared free list (`src/mem/stack.rs`) and the
+//! per-thread caches' busy flag and close protocol (`src/mem/magazine.rs`), with their
+//! atomics shim.
 #![cfg(perfkit_loom)]
 #![allow(dead_code)]
 
@@ -8,3 +10,6 @@ mod sync;
 
 #[path = "../../src/mem/stack.rs"]
 mod stack;
+
+#[path = "../../src/mem/magazine.rs"]
+mod magazine;

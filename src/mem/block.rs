@@ -69,7 +69,7 @@ impl BlockPool {
     /// (counted in [`BlockStats::exhausted`]).
     #[inline]
     pub fn alloc(&self) -> Option<Block> {
-        self.try_alloc().ok()
+        self.handle.alloc_opt().map(|raw| Block { raw })
     }
 
     /// Takes a free block, saying why when there is none: [`MemError::Exhausted`], or

@@ -5,7 +5,9 @@
 //!   and lock-free: per-thread caches over a shared ABA-safe stack. Optional growth in
 //!   chunks up to a maximum. Blocks keep their pool alive.
 //! - [`ObjectPool`]: reusable values of any type made by a factory, reset on return,
-//!   idle values bounded by `max_idle`; [`Pooled::detach`] takes one out for good.
+//!   idle values bounded by `max_idle`; [`Pooled::detach`] takes one out for good. Get and
+//!   return are lock-free: per-thread caches (the same kind as `BlockPool`'s) over a shared
+//!   bounded queue.
 //! - [`BufferPool`]: `bytes::BytesMut` buffers in power-of-two size classes (512 B .. 4 MiB
 //!   by default), cleared on return, idle bytes bounded; [`PooledBuf::freeze`] gives
 //!   `Bytes` without copying.

@@ -3,13 +3,22 @@
 use std::fmt;
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crossbeam_queue::ArrayQueue;
+use crossbeam_utils::CachePadded;
 
 use super::counter::ShardedCounter;
+use super::magazine::{Magazine, MagazineGuard};
+use super::token::thread_token;
 
 type Factory<T> = Box<dyn Fn() -> T + Send + Sync>;
 type Reset<T> = Box<dyn Fn(&mut T) + Send + Sync>;
+
+/// Per-thread caches per pool; a power of two so the thread token maps by a mask.
+const CACHES: usize = 8;
+/// Idle values one cache holds at most.
+const SLOTS: usize = 8;
 
 /// A pool of reusable values of type `T`.
 ///
@@ -18,9 +27,12 @@ type Reset<T> = Box<dyn Fn(&mut T) + Send + Sync>;
 /// At most `max_idle` values wait in the pool; a value returned to a full pool is dropped
 /// (counted as a discard), so the pool's memory is bounded by `max_idle` values.
 ///
-/// The idle values sit in a bounded lock-free queue (`crossbeam_queue::ArrayQueue`): `get`
-/// and the return take no lock. The statistics counters are spread over cache lines by
-/// thread.
+/// `get` and the return take no lock. Each thread first uses its own small cache of idle
+/// values (taken with one uncontended atomic swap, never waited for), then a shared
+/// lock-free queue (`crossbeam_queue::ArrayQueue`), then the other threads' caches. The
+/// `max_idle` budget is split between them: each cache may hold `max_idle / 8` values (at
+/// most 8), the queue the rest, so a thread that gets and returns values in turn touches no
+/// line another thread writes.
 ///
 /// ```
 /// use perfkit::mem::ObjectPool;
@@ -44,31 +56,123 @@ pub struct ObjectPool<T> {
     reset: Option<Reset<T>>,
 }
 
-/// The idle values and the counters: what `register_metrics` reads through a `Weak`.
+/// One thread's cache and the counts of what went through it.
 ///
-/// One counter moves per `get` (reuse or creation) and none per successful return: returns
-/// are derived (`idle = prewarmed + returns − reuses`), so the hot path pays one counter.
+/// The counters are written only by the holder of the cache's flag, so a plain load and
+/// store (no read-modify-write) counts exactly; readers sum them without the flag.
+#[derive(Debug)]
+struct Cache<T> {
+    idle: Magazine<Box<T>, SLOTS>,
+    reuses: AtomicU64,
+    returns: AtomicU64,
+}
+
+impl<T> Cache<T> {
+    /// Counts one event on a counter of this cache; `_held` proves we hold its flag.
+    #[inline]
+    fn bump(counter: &AtomicU64, _held: &MagazineGuard<'_, Box<T>, SLOTS>) {
+        counter.store(
+            counter.load(Ordering::Relaxed).wrapping_add(1),
+            Ordering::Relaxed,
+        );
+    }
+}
+
+/// The idle values and the counters: what `register_metrics` reads through a `Weak`.
 #[derive(Debug)]
 struct ObjectShared<T> {
-    idle: Option<ArrayQueue<T>>,
+    /// Inline, indexed by a mask: no pointer to chase and no bounds check on the fast path.
+    caches: [CachePadded<Cache<T>>; CACHES],
+    /// The rest of the idle budget; `None` when the caches take all of it.
+    depot: Option<ArrayQueue<Box<T>>>,
+    max_idle: usize,
+    /// Reuses and returns that went through the depot or another thread's cache.
     reuses: ShardedCounter,
+    returns: ShardedCounter,
     creations: ShardedCounter,
     discards: ShardedCounter,
     detached: ShardedCounter,
-    prewarmed: ShardedCounter,
 }
 
 impl<T> ObjectShared<T> {
+    fn new(max_idle: usize) -> Self {
+        let per_cache = (max_idle / CACHES).min(SLOTS);
+        let rest = max_idle - per_cache * CACHES;
+        Self {
+            caches: std::array::from_fn(|_| {
+                CachePadded::new(Cache {
+                    idle: Magazine::new(per_cache),
+                    reuses: AtomicU64::new(0),
+                    returns: AtomicU64::new(0),
+                })
+            }),
+            depot: (rest > 0).then(|| ArrayQueue::new(rest)),
+            max_idle,
+            reuses: ShardedCounter::default(),
+            returns: ShardedCounter::default(),
+            creations: ShardedCounter::default(),
+            discards: ShardedCounter::default(),
+            detached: ShardedCounter::default(),
+        }
+    }
+
+    #[inline]
+    fn cache(&self) -> &Cache<T> {
+        &self.caches[thread_token() & (CACHES - 1)]
+    }
+
+    fn idle(&self) -> usize {
+        let cached: usize = self.caches.iter().map(|c| c.idle.len_hint()).sum();
+        cached + self.depot.as_ref().map_or(0, ArrayQueue::len)
+    }
+
+    /// An idle value from the depot or any cache that is free.
+    #[cold]
+    fn take_shared(&self) -> Option<Box<T>> {
+        let v = self.depot.as_ref().and_then(ArrayQueue::pop).or_else(|| {
+            self.caches
+                .iter()
+                .find_map(|c| c.idle.try_lock().and_then(|mut g| g.pop()))
+        })?;
+        self.reuses.add(1);
+        Some(v)
+    }
+
+    /// Keeps `value` in the depot or any cache with room; hands it back when all are full.
+    #[cold]
+    fn keep_shared(&self, value: Box<T>) -> Result<(), Box<T>> {
+        let mut value = match &self.depot {
+            Some(depot) => match depot.push(value) {
+                Ok(()) => return Ok(()),
+                Err(v) => v,
+            },
+            None => value,
+        };
+        for c in self.caches.iter() {
+            if let Some(mut g) = c.idle.try_lock() {
+                match g.push(value) {
+                    Ok(()) => return Ok(()),
+                    Err(v) => value = v,
+                }
+            }
+        }
+        Err(value)
+    }
+
     fn snapshot(&self) -> ObjectStats {
-        let idle = self.idle.as_ref().map_or(0, ArrayQueue::len);
-        let reuses = self.reuses.get();
+        let sum = |f: fn(&Cache<T>) -> &AtomicU64| {
+            self.caches
+                .iter()
+                .map(|c| f(c).load(Ordering::Relaxed))
+                .fold(0, u64::wrapping_add)
+        };
         ObjectStats {
-            reuses,
+            reuses: sum(|c| &c.reuses).wrapping_add(self.reuses.get()),
             creations: self.creations.get(),
-            returns: (idle as u64 + reuses).saturating_sub(self.prewarmed.get()),
+            returns: sum(|c| &c.returns).wrapping_add(self.returns.get()),
             discards: self.discards.get(),
             detached: self.detached.get(),
-            idle,
+            idle: self.idle(),
         }
     }
 }
@@ -87,14 +191,7 @@ impl<T> ObjectPool<T> {
     /// fresh and dropped on return) and makes new ones with `factory`. No reset by default.
     pub fn new(max_idle: usize, factory: impl Fn() -> T + Send + Sync + 'static) -> Self {
         Self {
-            shared: Arc::new(ObjectShared {
-                idle: (max_idle > 0).then(|| ArrayQueue::new(max_idle)),
-                reuses: ShardedCounter::default(),
-                creations: ShardedCounter::default(),
-                discards: ShardedCounter::default(),
-                detached: ShardedCounter::default(),
-                prewarmed: ShardedCounter::default(),
-            }),
+            shared: Arc::new(ObjectShared::new(max_idle)),
             factory: Box::new(factory),
             reset: None,
         }
@@ -111,32 +208,45 @@ impl<T> ObjectPool<T> {
     /// Makes up to `n` values now, so the first `get`s find them; stops when the pool holds
     /// `max_idle`. Returns how many were added.
     pub fn prewarm(&self, n: usize) -> usize {
-        let Some(idle) = &self.shared.idle else {
-            return 0;
-        };
+        let sh = &*self.shared;
         let mut added = 0;
-        while added < n && !idle.is_full() {
-            if idle.push((self.factory)()).is_err() {
+        while added < n && sh.idle() < sh.max_idle {
+            let value = Box::new((self.factory)());
+            sh.creations.add(1);
+            if let Err(v) = sh.keep_shared(value) {
+                // Other threads filled the pool meanwhile.
+                sh.discards.add(1);
+                drop(v);
                 break;
             }
             added += 1;
         }
-        self.shared.creations.add(added as u64);
-        self.shared.prewarmed.add(added as u64);
         added
     }
 
     /// An idle value, or a new one from the factory.
     #[inline]
     pub fn get(&self) -> Pooled<'_, T> {
-        let value = match self.shared.idle.as_ref().and_then(ArrayQueue::pop) {
-            Some(v) => {
-                self.shared.reuses.add(1);
-                v
-            }
+        let c = self.shared.cache();
+        if let Some(mut g) = c.idle.try_lock()
+            && let Some(value) = g.pop()
+        {
+            Cache::bump(&c.reuses, &g);
+            return Pooled {
+                value: Some(value),
+                pool: self,
+            };
+        }
+        self.get_slow()
+    }
+
+    #[cold]
+    fn get_slow(&self) -> Pooled<'_, T> {
+        let value = match self.shared.take_shared() {
+            Some(v) => v,
             None => {
                 self.shared.creations.add(1);
-                (self.factory)()
+                Box::new((self.factory)())
             }
         };
         Pooled {
@@ -147,10 +257,11 @@ impl<T> ObjectPool<T> {
 
     /// The most idle values the pool keeps.
     pub fn max_idle(&self) -> usize {
-        self.shared.idle.as_ref().map_or(0, ArrayQueue::capacity)
+        self.shared.max_idle
     }
 
-    /// A snapshot of the pool's counters.
+    /// A snapshot of the pool's counters. Exact when no other thread is using the pool; a
+    /// close approximation while they are.
     pub fn stats(&self) -> ObjectStats {
         self.shared.snapshot()
     }
@@ -186,17 +297,50 @@ impl<T> ObjectPool<T> {
         export.gauge("idle", &[], |sh| sh.snapshot().idle as f64)
     }
 
+    /// Takes the value out of `slot` and keeps or drops it.
+    ///
+    /// The reset runs on the value where it is, and the value is moved only once its cache
+    /// is taken: the swap waits for pending stores anyway, whereas copying a value right
+    /// after the caller (or the reset) wrote part of it stalls on store forwarding.
     #[inline]
-    fn put_back(&self, mut value: T) {
-        let Some(idle) = &self.shared.idle else {
-            self.shared.discards.add(1);
+    fn put_back(&self, slot: &mut Option<Box<T>>) {
+        let sh = &*self.shared;
+        if sh.max_idle == 0 {
+            if slot.take().is_some() {
+                sh.discards.add(1);
+            }
             return;
-        };
-        if let Some(reset) = &self.reset {
-            reset(&mut value);
         }
-        if idle.push(value).is_err() {
-            self.shared.discards.add(1);
+        // Outside any cache's flag: the reset is the caller's code and may use the pool.
+        if let (Some(reset), Some(value)) = (&self.reset, slot.as_mut()) {
+            reset(value);
+        }
+        let c = sh.cache();
+        let mut guard = c.idle.try_lock();
+        let Some(value) = slot.take() else { return };
+        let value = match &mut guard {
+            Some(g) => match g.push(value) {
+                Ok(()) => {
+                    Cache::bump(&c.returns, g);
+                    return;
+                }
+                Err(v) => v,
+            },
+            None => value,
+        };
+        drop(guard);
+        self.put_slow(value);
+    }
+
+    #[cold]
+    fn put_slow(&self, value: Box<T>) {
+        match self.shared.keep_shared(value) {
+            Ok(()) => self.shared.returns.add(1),
+            Err(v) => {
+                self.shared.discards.add(1);
+                // Dropped here, after every flag was released: `T`'s drop may use the pool.
+                drop(v);
+            }
         }
     }
 }
@@ -231,7 +375,7 @@ pub struct ObjectStats {
 #[must_use = "the value goes straight back to the pool when dropped"]
 pub struct Pooled<'a, T> {
     /// `Some` for the guard's whole life; taken only by `detach` and `drop`.
-    value: Option<T>,
+    value: Option<Box<T>>,
     pool: &'a ObjectPool<T>,
 }
 
@@ -240,7 +384,7 @@ impl<T> Pooled<'_, T> {
     pub fn detach(mut self) -> T {
         self.pool.shared.detached.add(1);
         match self.value.take() {
-            Some(v) => v,
+            Some(v) => *v,
             // `value` is only taken by `detach` (which consumes the guard) and `drop`.
             None => unreachable!("a pooled value is present until the guard ends"),
         }
@@ -283,8 +427,6 @@ impl<T: fmt::Debug> fmt::Debug for Pooled<'_, T> {
 impl<T> Drop for Pooled<'_, T> {
     #[inline]
     fn drop(&mut self) {
-        if let Some(v) = self.value.take() {
-            self.pool.put_back(v);
-        }
+        self.pool.put_back(&mut self.value);
     }
 }

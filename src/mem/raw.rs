@@ -11,15 +11,15 @@
 
 use std::alloc::{self, Layout};
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering, fence};
+use std::sync::atomic::{AtomicUsize, Ordering, fence};
 use std::sync::{Mutex, OnceLock};
 
 use crossbeam_utils::CachePadded;
 
 use super::error::MemError;
-use super::magazine::{Entry, MAGAZINE, Magazine, MagazineGuard};
+use super::magazine::{Entry, MAGAZINE, close_all};
 use super::stack::{FreeStack, NIL};
-use super::sync::AtomicU32;
+use super::sync::{AtomicBool, AtomicU32};
 use super::token::thread_token;
 
 /// Per-thread caches per pool; a power of two so the thread token maps by a mask.
@@ -29,6 +29,9 @@ const BATCH: usize = MAGAZINE / 2;
 /// One handle in `refs`.
 const HANDLE: u64 = 1 << 32;
 const OUTSTANDING: u64 = HANDLE - 1;
+
+type Magazine = super::magazine::Magazine<Entry, MAGAZINE>;
+type MagazineGuard<'a> = super::magazine::MagazineGuard<'a, Entry, MAGAZINE>;
 
 /// The validated shape of a pool.
 #[derive(Debug, Clone, Copy)]
@@ -125,7 +128,8 @@ pub(crate) struct Inner {
     refs: CachePadded<std::sync::atomic::AtomicU64>,
     stack: CachePadded<FreeStack>,
     closed: CachePadded<AtomicBool>,
-    caches: Box<[CachePadded<Magazine>]>,
+    /// Inline, indexed by a mask: no pointer to chase and no bounds check on the fast path.
+    caches: [CachePadded<Magazine>; CACHES],
     chunks: Box<[OnceLock<Chunk>]>,
     /// Chunks created so far; growth is rare and takes this lock, the fast paths never do.
     grown: Mutex<usize>,
@@ -217,13 +221,23 @@ impl Inner {
     }
 
     #[inline]
-    fn cache(&self) -> Option<&Magazine> {
-        self.caches.get(thread_token() & (CACHES - 1)).map(|c| &**c)
+    fn cache(&self) -> &Magazine {
+        &self.caches[thread_token() & (CACHES - 1)]
     }
 
+    /// The fast path: a block from this thread's cache, or `None`. Kept small enough to
+    /// inline into the caller; everything else is behind [`Self::alloc_slow`].
     #[inline]
-    fn alloc(&self) -> Result<Entry, MemError> {
-        if let Some(mut cache) = self.cache().and_then(Magazine::try_lock) {
+    fn alloc_cached(&self) -> Option<Entry> {
+        self.cache().try_lock()?.pop()
+    }
+
+    /// Refills this thread's cache from the shared stack, and otherwise looks further.
+    #[cold]
+    #[inline(never)]
+    fn alloc_slow(&self) -> Result<Entry, MemError> {
+        if let Some(mut cache) = self.cache().try_lock() {
+            // It may have been busy, not empty, when the fast path looked.
             if let Some(e) = cache.pop() {
                 return Ok(e);
             }
@@ -232,8 +246,11 @@ impl Inner {
                 let Some(e) = self.stack.pop(|i| self.link(i)).and_then(|i| self.entry(i)) else {
                     break;
                 };
-                // The cache was empty and BATCH < MAGAZINE, so there is room.
-                let _ = cache.push(e);
+                // Room for BATCH < MAGAZINE: we only refill an empty cache, and we hold it.
+                if cache.push(e).is_err() {
+                    self.stack.push(e.index, |i| self.link(i));
+                    break;
+                }
                 got += 1;
             }
             if got > 0 {
@@ -243,11 +260,11 @@ impl Inner {
                 }
             }
         }
-        self.alloc_slow()
+        self.alloc_uncached()
     }
 
     #[cold]
-    fn alloc_slow(&self) -> Result<Entry, MemError> {
+    fn alloc_uncached(&self) -> Result<Entry, MemError> {
         if let Some(e) = self.pop_shared() {
             return Ok(e);
         }
@@ -294,21 +311,26 @@ impl Inner {
     /// (through [`release_raw`], so no `&Inner` is alive when the pool may be freed).
     #[inline]
     fn give_back(&self, e: Entry) -> u64 {
-        if let Some(mut cache) = self.cache().and_then(Magazine::try_lock) {
-            // Relaxed: the closing thread set `closed` before taking every cache, and we
-            // took ours after it let go, or it will drain what we leave.
-            if !self.closed.load(Ordering::Relaxed) {
-                let e = match cache.push(e) {
-                    Ok(()) => return 0,
-                    Err(e) => e,
-                };
-                // Full: half goes to the shared stack. Cannot free the pool: `e` still counts.
-                let moved = self.flush(&mut cache, BATCH);
-                self.refs.fetch_sub(moved as u64, Ordering::Release);
-                if cache.push(e).is_ok() {
-                    return 0;
-                }
+        if let Some(mut cache) = self.cache().lock_open(&self.closed) {
+            match cache.push(e) {
+                Ok(()) => 0,
+                Err(e) => self.give_back_full(&mut cache, e),
             }
+        } else {
+            self.stack.push(e.index, |i| self.link(i));
+            1
+        }
+    }
+
+    /// The cache is full: half of it goes to the shared stack, then `e` into it.
+    #[cold]
+    #[inline(never)]
+    fn give_back_full(&self, cache: &mut MagazineGuard<'_>, e: Entry) -> u64 {
+        let moved = self.flush(cache, BATCH);
+        // Cannot free the pool: `e` still counts.
+        self.refs.fetch_sub(moved as u64, Ordering::Release);
+        if cache.push(e).is_ok() {
+            return 0;
         }
         self.stack.push(e.index, |i| self.link(i));
         1
@@ -348,9 +370,7 @@ impl PoolHandle {
             refs: CachePadded::new(std::sync::atomic::AtomicU64::new(HANDLE)),
             stack: CachePadded::new(FreeStack::new()),
             closed: CachePadded::new(AtomicBool::new(false)),
-            caches: (0..CACHES)
-                .map(|_| CachePadded::new(Magazine::new()))
-                .collect(),
+            caches: std::array::from_fn(|_| CachePadded::new(Magazine::new(MAGAZINE))),
             chunks: (0..geometry.chunks).map(|_| OnceLock::new()).collect(),
             grown: Mutex::new(1),
             capacity: AtomicUsize::new(0),
@@ -383,13 +403,33 @@ impl PoolHandle {
     #[inline]
     pub(crate) fn alloc(&self) -> Result<RawBlock, MemError> {
         let inner = self.inner();
-        let e = inner.alloc()?;
-        Ok(RawBlock {
+        let e = match inner.alloc_cached() {
+            Some(e) => e,
+            None => inner.alloc_slow()?,
+        };
+        Ok(self.block(e))
+    }
+
+    /// As [`Self::alloc`], for callers that need no reason: the fast path then carries no
+    /// `MemError` (a large value) around.
+    #[inline]
+    pub(crate) fn alloc_opt(&self) -> Option<RawBlock> {
+        let inner = self.inner();
+        let e = match inner.alloc_cached() {
+            Some(e) => e,
+            None => inner.alloc_slow().ok()?,
+        };
+        Some(self.block(e))
+    }
+
+    #[inline]
+    fn block(&self, e: Entry) -> RawBlock {
+        RawBlock {
             pool: self.inner,
             ptr: e.ptr,
             index: e.index,
-            len: inner.geometry.block_size,
-        })
+            len: self.inner().geometry.block_size,
+        }
     }
 }
 
@@ -413,12 +453,10 @@ impl Drop for PoolHandle {
         if !last {
             return;
         }
-        inner.closed.store(true, Ordering::SeqCst);
         let mut drained = 0;
-        for cache in inner.caches.iter() {
-            let mut g = cache.lock();
-            drained += inner.flush(&mut g, MAGAZINE);
-        }
+        close_all(&inner.closed, inner.caches.iter().map(|c| &**c), |g| {
+            drained += inner.flush(g, MAGAZINE);
+        });
         // SAFETY: we hold `drained + 1` references (the drained blocks and the temporary).
         unsafe { release_raw(self.inner, drained as u64 + 1) }
     }
@@ -496,8 +534,12 @@ impl Drop for RawBlock {
             index: self.index,
         };
         let n = inner.give_back(e);
-        // SAFETY: `give_back` left us `n` references to release (our own, if the block
-        // went to the shared stack).
-        unsafe { release_raw(self.pool, n) }
+        // Checked here, not in `release_raw`: the common case (the block stayed in a cache)
+        // then costs no call.
+        if n > 0 {
+            // SAFETY: `give_back` left us `n` references to release (our own, if the block
+            // went to the shared stack).
+            unsafe { release_raw(self.pool, n) }
+        }
     }
 }

@@ -70,6 +70,110 @@ fn shared_between_threads() {
     assert!(st.idle <= 8 && st.creations <= gets);
 }
 
+/// Many threads hold several values at once and return them, some on another thread than
+/// the one that took them: the idle count never passes `max_idle` (split between the
+/// per-thread caches and the shared queue) and every value is accounted for.
+#[test]
+fn idle_bound_and_counts_hold_across_threads() {
+    let max_idle = 20;
+    let pool = ObjectPool::new(max_idle, Vec::<u8>::new).with_reset(Vec::clear);
+    let threads = crate::scaled(6, 2);
+    let rounds = crate::scaled(300, 4);
+    let hold = 10;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::scope(|s| {
+        for t in 0..threads {
+            let (pool, tx) = (&pool, tx.clone());
+            s.spawn(move || {
+                for r in 0..rounds {
+                    let mut held: Vec<_> = (0..hold).map(|_| pool.get()).collect();
+                    for v in &mut held {
+                        assert!(v.is_empty(), "a returned value was not reset");
+                        v.push(t as u8);
+                    }
+                    if r % 3 == 0 {
+                        // The receiving thread drops it: returned from another thread.
+                        if tx.send(held.pop()).is_err() {
+                            break;
+                        }
+                    }
+                    drop(held);
+                    assert!(pool.stats().idle <= max_idle);
+                }
+            });
+        }
+        drop(tx);
+        s.spawn(move || rx.into_iter().for_each(drop));
+    });
+    let s = pool.stats();
+    let gets = (threads * rounds * hold) as u64;
+    assert!(s.idle <= max_idle, "{s:?}");
+    assert_eq!(s.reuses + s.creations, gets, "{s:?}");
+    assert_eq!(s.returns + s.discards, gets, "{s:?}");
+    assert_eq!(s.creations, s.idle as u64 + s.discards, "{s:?}");
+}
+
+/// A thread that exits leaves its values in its cache; another thread's `get` finds them
+/// there before it makes new ones.
+#[test]
+fn values_left_in_an_exited_threads_cache_are_reused() {
+    let pool = ObjectPool::new(64, || 0u32);
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let held: Vec<_> = (0..3).map(|_| pool.get()).collect();
+            drop(held);
+        });
+    });
+    let again: Vec<_> = (0..3).map(|_| pool.get()).collect();
+    let s = pool.stats();
+    assert_eq!((s.creations, s.reuses, s.idle), (3, 3, 0), "{s:?}");
+    drop(again);
+}
+
+/// With a budget the caches take whole (8 caches of 8), `prewarm` fills the caches.
+#[test]
+fn prewarm_fills_the_caches_when_there_is_no_shared_queue() {
+    let pool = ObjectPool::new(64, String::new);
+    assert_eq!(pool.prewarm(100), 64);
+    assert_eq!(pool.stats().idle, 64);
+    assert_eq!(pool.prewarm(1), 0);
+    let held: Vec<_> = (0..64).map(|_| pool.get()).collect();
+    let s = pool.stats();
+    assert_eq!((s.creations, s.reuses, s.idle), (64, 64, 0), "{s:?}");
+    drop(held);
+}
+
+/// Every value made is dropped exactly once: on discard, by its owner after `detach`, or
+/// with the pool (idle values in the caches and the shared queue).
+#[test]
+fn every_value_is_dropped_once() {
+    struct Counted(Arc<AtomicUsize>);
+    impl Drop for Counted {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+    let drops = Arc::new(AtomicUsize::new(0));
+    let d = drops.clone();
+    let pool = ObjectPool::new(12, move || Counted(d.clone()));
+    pool.prewarm(5);
+    let held: Vec<_> = (0..20).map(|_| pool.get()).collect();
+    let mut held = held.into_iter();
+    let kept: Vec<Counted> = held.by_ref().take(2).map(|p| p.detach()).collect();
+    drop(held.collect::<Vec<_>>());
+    let s = pool.stats();
+    assert_eq!(s.creations, 20);
+    assert_eq!(drops.load(Ordering::Relaxed) as u64, s.discards);
+    drop(pool);
+    assert_eq!(
+        drops.load(Ordering::Relaxed),
+        18,
+        "idle values dropped with the pool"
+    );
+    drop(kept);
+    assert_eq!(drops.load(Ordering::Relaxed), 20);
+}
+
 #[derive(Debug, Clone)]
 enum Op {
     Get,
