@@ -85,15 +85,15 @@ pub mod balance;
 #[cfg_attr(docsrs, doc(cfg(feature = "pg")))]
 pub mod pg;
 
+#[cfg(feature = "cache")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cache")))]
+pub mod cache;
 #[cfg(feature = "mem")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mem")))]
 pub mod mem;
 #[cfg(feature = "simd")]
 #[cfg_attr(docsrs, doc(cfg(feature = "simd")))]
 pub mod simd;
-#[cfg(feature = "cache")]
-#[cfg_attr(docsrs, doc(cfg(feature = "cache")))]
-pub mod cache;
 
 // Only modules that persist files use it; a module that needs it adds its feature here.
 #[cfg(feature = "baseline")]

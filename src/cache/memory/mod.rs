@@ -46,10 +46,12 @@ mod entry;
 mod policy;
 mod sketch;
 mod stats;
+#[cfg(test)]
+mod tests;
 
 pub use builder::MemoryCacheBuilder;
-pub use cache::MemoryCache;
 #[allow(unused_imports)] // Used by TieredCache (merged beside this module).
 pub(crate) use cache::Lookup;
+pub use cache::MemoryCache;
 pub use entry::RemovalCause;
 pub use stats::MemoryStats;

@@ -318,7 +318,11 @@ impl<K: Hash + Eq + Clone, V, S: BuildHasher> Core<K, V, S> {
         };
         // Take the node out of its queue so its weight can change consistently.
         self.unlink(idx);
-        let Some(entry) = self.nodes.get_mut(idx as usize).and_then(|n| n.entry.as_mut()) else {
+        let Some(entry) = self
+            .nodes
+            .get_mut(idx as usize)
+            .and_then(|n| n.entry.as_mut())
+        else {
             return;
         };
         let old = std::mem::replace(&mut entry.value, new.value);

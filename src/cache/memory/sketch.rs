@@ -52,7 +52,10 @@ impl FrequencySketch {
     fn door_bits(&self, hash: u64) -> [(usize, u64); 2] {
         let a = spread(hash, SEEDS[0] ^ SEEDS[2]) & self.door_mask;
         let b = spread(hash, SEEDS[1] ^ SEEDS[3]) & self.door_mask;
-        [((a >> 6) as usize, 1 << (a & 63)), ((b >> 6) as usize, 1 << (b & 63))]
+        [
+            ((a >> 6) as usize, 1 << (a & 63)),
+            ((b >> 6) as usize, 1 << (b & 63)),
+        ]
     }
 
     #[inline]

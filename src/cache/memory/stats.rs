@@ -78,7 +78,9 @@ impl LookupCounters {
         let cores = std::thread::available_parallelism().map_or(4, |n| n.get());
         let n = (cores * 2).next_power_of_two().min(64);
         Self {
-            stripes: (0..n).map(|_| CachePadded::new(Stripe::default())).collect(),
+            stripes: (0..n)
+                .map(|_| CachePadded::new(Stripe::default()))
+                .collect(),
             mask: n - 1,
         }
     }
