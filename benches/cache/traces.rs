@@ -6,7 +6,7 @@
 //!
 //! | folder / name | format | key |
 //! |---|---|---|
-//! | `lirs/*.trace` | text, one decimal per line | the number |
+//! | `lirs/*.trace` | text, one decimal per line (`*` lines skipped) | the number |
 //! | `arc/*.lis` | text `start count x y` | each block `start..start+count` |
 //! | `cache2k/*.trace` | binary big-endian u32 | the number |
 //! | `corda/*`, `scarab/*` | binary big-endian u64 | the number |
@@ -138,7 +138,8 @@ pub fn read(path: &Path) -> io::Result<Vec<u64>> {
         for line in BufReader::new(File::open(path)?).lines() {
             let line = line?;
             let t = line.trim();
-            if t.is_empty() {
+            // The LIRS files mark the end of the trace with `*` lines; those are not requests.
+            if t.is_empty() || t == "*" {
                 continue;
             }
             keys.push(t.parse().map_err(|_| bad(path, "bad key"))?);
