@@ -2,7 +2,7 @@
 //!
 //! - **Policy**: W-TinyLFU with an adaptive window (after Caffeine): an LRU window for new
 //!   entries, an SLRU main region (probation, protected), a 4-bit count-min frequency
-//!   sketch with a doorkeeper and periodic halving as the admission filter, and an
+//!   sketch with periodic halving as the admission filter, and an
 //!   ARC-style adaptation (ghost lists of refused and of evicted keys) that moves capacity
 //!   between window and main. It keeps LRU's hit ratio on recency-skewed traces and LFU's
 //!   on frequency-skewed ones (`docs/architecture.md`, `docs/benchmarks.md`).

@@ -39,6 +39,8 @@ struct Node<K, V> {
     entry: Option<Entry<K, V>>,
     prev: u32,
     next: u32,
+    /// The shard's `moves` when this node last went to the tail of its queue.
+    stamp: u32,
     region: Region,
 }
 
@@ -92,6 +94,8 @@ pub(super) struct Core<K, V, S> {
     protected_max: u64,
     rng: u64,
     pub(super) counts: CoreCounts,
+    /// Moves to a queue tail so far (wrapping); tells how near the tail a node still is.
+    moves: u32,
     /// Entries past expiry but within this many ms are kept for `Lookup::Stale`.
     stale_retention_ms: u64,
     track_removed: bool,
@@ -125,6 +129,7 @@ impl<K: Hash + Eq + Clone, V, S: BuildHasher> Core<K, V, S> {
             protected_max,
             rng: seed | 1,
             counts: CoreCounts::default(),
+            moves: 0,
             stale_retention_ms,
             track_removed,
             rejected: Ghost::new(expected_entries / 2),
@@ -190,6 +195,8 @@ impl<K: Hash + Eq + Clone, V, S: BuildHasher> Core<K, V, S> {
         node.prev = tail;
         node.next = NIL;
         node.region = region;
+        self.moves = self.moves.wrapping_add(1);
+        node.stamp = self.moves;
         let weight = node.entry.as_ref().map_or(0, |e| u64::from(e.weight));
         let q = &mut self.queues[region as usize];
         q.weight += weight;
@@ -224,11 +231,20 @@ impl<K: Hash + Eq + Clone, V, S: BuildHasher> Core<K, V, S> {
     }
 
     fn on_access(&mut self, idx: u32) {
-        let Some(region) = self.nodes.get(idx as usize).map(|n| n.region) else {
+        let Some((region, stamp)) = self.nodes.get(idx as usize).map(|n| (n.region, n.stamp))
+        else {
             return;
         };
         match region {
-            Region::Window | Region::Protected => self.move_to(region, idx),
+            Region::Window | Region::Protected => {
+                // At most `since` nodes went to a tail after this one, so it is still within
+                // the most recent quarter of its queue: moving it would barely change the
+                // order, and skipping saves touching three other nodes on a hit.
+                let since = u64::from(self.moves.wrapping_sub(stamp));
+                if since >= self.queues[region as usize].weight / 4 {
+                    self.move_to(region, idx);
+                }
+            }
             Region::Probation => {
                 self.move_to(Region::Protected, idx);
                 self.demote_from_protected();
@@ -271,6 +287,7 @@ impl<K: Hash + Eq + Clone, V, S: BuildHasher> Core<K, V, S> {
             }),
             prev: NIL,
             next: NIL,
+            stamp: 0,
             region: Region::Window,
         };
         let idx = match self.free.pop() {
