@@ -4,5 +4,6 @@ mod capacity;
 mod config;
 mod expiry;
 mod listener;
+mod metrics;
 mod model;
 mod stress;

@@ -110,6 +110,29 @@ where
             capacity,
         }
     }
+
+    fn stats(&self) -> MemoryStats {
+        let (hits, misses) = self.lookups.totals();
+        let mut s = MemoryStats {
+            hits,
+            misses,
+            capacity: self.capacity,
+            ..MemoryStats::default()
+        };
+        for shard in self.shards.iter() {
+            let core = shard.core.read();
+            let c = core.counts;
+            s.inserts += c.inserts;
+            s.updates += c.updates;
+            s.evictions += c.evictions;
+            s.expirations += c.expirations;
+            s.admission_rejections += c.admission_rejections;
+            s.entries += core.len();
+            s.weighted_size += core.weighted_size();
+            debug_assert!(core.weighted_size() <= core.capacity());
+        }
+        s
+    }
 }
 
 /// A concurrent, bounded in-memory cache with an adaptive W-TinyLFU policy, TTL, TTI and an
@@ -449,25 +472,55 @@ where
 
     /// A snapshot of the counters.
     pub fn stats(&self) -> MemoryStats {
-        let (hits, misses) = self.inner.lookups.totals();
-        let mut s = MemoryStats {
-            hits,
-            misses,
-            capacity: self.inner.capacity,
-            ..MemoryStats::default()
-        };
-        for shard in self.inner.shards.iter() {
-            let core = shard.core.read();
-            let c = core.counts;
-            s.inserts += c.inserts;
-            s.updates += c.updates;
-            s.evictions += c.evictions;
-            s.expirations += c.expirations;
-            s.admission_rejections += c.admission_rejections;
-            s.entries += core.len();
-            s.weighted_size += core.weighted_size();
-            debug_assert!(core.weighted_size() <= core.capacity());
+        self.inner.stats()
+    }
+
+    /// Exposes [`stats`](Self::stats) in `registry` as `{prefix}_hits_total`,
+    /// `_misses_total`, `_inserts_total`, `_updates_total`, `_evictions_total`,
+    /// `_expirations_total`, `_admission_rejections_total` (counters) and `_entries`,
+    /// `_weighted_size`, `_capacity`, `_hit_ratio` (gauges), read when the registry renders.
+    /// The registry holds no strong reference: once the cache is dropped its series go.
+    ///
+    /// # Errors
+    /// [`MetricsError`](crate::metrics::MetricsError) for a prefix that is not a valid
+    /// metric name, or a name already registered with another type.
+    #[cfg(feature = "metrics")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
+    pub fn register_metrics(
+        &self,
+        registry: &crate::metrics::Registry,
+        prefix: &str,
+    ) -> Result<(), crate::metrics::MetricsError> {
+        // Not `metrics::export::Exporter`: that helper is compiled only for the modules listed
+        // in `metrics/mod.rs` (merge note: add `cache` there and this can use it).
+        let weak = Arc::downgrade(&self.inner);
+        let counters: [(&str, fn(&MemoryStats) -> u64); 7] = [
+            ("hits_total", |s| s.hits),
+            ("misses_total", |s| s.misses),
+            ("inserts_total", |s| s.inserts),
+            ("updates_total", |s| s.updates),
+            ("evictions_total", |s| s.evictions),
+            ("expirations_total", |s| s.expirations),
+            ("admission_rejections_total", |s| s.admission_rejections),
+        ];
+        for (name, read) in counters {
+            let weak = weak.clone();
+            registry.counter_fn(&format!("{prefix}_{name}"), &[], move || {
+                weak.upgrade().map(|inner| read(&inner.stats()))
+            })?;
         }
-        s
+        let gauges: [(&str, fn(&MemoryStats) -> f64); 4] = [
+            ("entries", |s| s.entries as f64),
+            ("weighted_size", |s| s.weighted_size as f64),
+            ("capacity", |s| s.capacity as f64),
+            ("hit_ratio", MemoryStats::hit_ratio),
+        ];
+        for (name, read) in gauges {
+            let weak = weak.clone();
+            registry.gauge_fn(&format!("{prefix}_{name}"), &[], move || {
+                weak.upgrade().map(|inner| read(&inner.stats()))
+            })?;
+        }
+        Ok(())
     }
 }
