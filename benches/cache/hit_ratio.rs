@@ -10,8 +10,11 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Instant;
 
+/// Reference (LRU %, OPT %) of one trace at one capacity.
+type LruOpt = (f64, f64);
+
 /// (file, capacity) -> (LRU %, OPT %) from the README's "Reference hit ratios" table.
-fn reference(dir: &Path) -> BTreeMap<(String, u64), (f64, f64)> {
+fn reference(dir: &Path) -> BTreeMap<(String, u64), LruOpt> {
     let mut out = BTreeMap::new();
     let Ok(text) = std::fs::read_to_string(dir.join("README.md")) else {
         return out;
@@ -107,7 +110,7 @@ pub fn run() {
     zipf_row();
     if let Some(dir) = traces::dir_or_skip() {
         let refs = reference(&dir);
-        let mut by_file: BTreeMap<String, Vec<(u64, (f64, f64))>> = BTreeMap::new();
+        let mut by_file: BTreeMap<String, Vec<(u64, LruOpt)>> = BTreeMap::new();
         for ((file, cap), r) in refs {
             if chosen(&file, cap) {
                 by_file.entry(file).or_default().push((cap, r));

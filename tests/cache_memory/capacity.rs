@@ -12,7 +12,7 @@ fn entry_bound_holds_for_an_unbounded_key_space() {
             .unwrap();
         for k in 0..50_000u64 {
             cache.insert(k, k);
-            if k % 997 == 0 {
+            if k.is_multiple_of(997) {
                 assert!(cache.len() <= 500, "len {} at key {k}", cache.len());
             }
         }

@@ -28,7 +28,7 @@ fn concurrent_mixed_use_keeps_values_and_bounds() {
                     x ^= x << 13;
                     x ^= x >> 7;
                     x ^= x << 17;
-                    let k = if x % 4 == 0 { x % 100_000 } else { x % 3_000 };
+                    let k = if x.is_multiple_of(4) { x % 100_000 } else { x % 3_000 };
                     match i % 10 {
                         0..=5 => {
                             if let Some(v) = cache.get(&k) {
@@ -40,7 +40,7 @@ fn concurrent_mixed_use_keeps_values_and_bounds() {
                             cache.remove(&k);
                         }
                     }
-                    if i % 5_000 == 0 {
+                    if i.is_multiple_of(5_000) {
                         assert!(cache.len() <= 2_000);
                     }
                 }

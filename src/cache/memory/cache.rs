@@ -17,6 +17,9 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 pub(super) type Weigher<K, V> = Arc<dyn Fn(&K, &V) -> u32 + Send + Sync>;
+/// A series name and how to read it from a stats snapshot.
+#[cfg(feature = "metrics")]
+type StatField<T> = (&'static str, fn(&MemoryStats) -> T);
 pub(super) type Listener<K, V> = Arc<dyn Fn(K, V, RemovalCause) + Send + Sync>;
 
 /// What the memory tier holds for a key, as the tiered cache needs to know it.
@@ -311,10 +314,8 @@ where
         drop(core);
         if record {
             inner.lookups.hit();
-            if full {
-                if let Some(mut core) = shard.core.try_write() {
-                    Self::drain(shard, &mut core);
-                }
+            if full && let Some(mut core) = shard.core.try_write() {
+                Self::drain(shard, &mut core);
             }
         }
         Lookup::Hit {
@@ -494,7 +495,7 @@ where
         // Not `metrics::export::Exporter`: that helper is compiled only for the modules listed
         // in `metrics/mod.rs` (merge note: add `cache` there and this can use it).
         let weak = Arc::downgrade(&self.inner);
-        let counters: [(&str, fn(&MemoryStats) -> u64); 7] = [
+        let counters: [StatField<u64>; 7] = [
             ("hits_total", |s| s.hits),
             ("misses_total", |s| s.misses),
             ("inserts_total", |s| s.inserts),
@@ -509,7 +510,7 @@ where
                 weak.upgrade().map(|inner| read(&inner.stats()))
             })?;
         }
-        let gauges: [(&str, fn(&MemoryStats) -> f64); 4] = [
+        let gauges: [StatField<f64>; 4] = [
             ("entries", |s| s.entries as f64),
             ("weighted_size", |s| s.weighted_size as f64),
             ("capacity", |s| s.capacity as f64),

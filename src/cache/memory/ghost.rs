@@ -26,10 +26,10 @@ impl Ghost {
         self.map.insert(hash, self.seq);
         self.fifo.push_back((hash, self.seq));
         while self.fifo.len() > self.cap {
-            if let Some((h, s)) = self.fifo.pop_front() {
-                if self.map.get(&h) == Some(&s) {
-                    self.map.remove(&h);
-                }
+            if let Some((h, s)) = self.fifo.pop_front()
+                && self.map.get(&h) == Some(&s)
+            {
+                self.map.remove(&h);
             }
         }
     }

@@ -382,11 +382,9 @@ impl<K: Hash + Eq + Clone, V, S: BuildHasher> Core<K, V, S> {
         let dead = self
             .entry(idx)
             .is_some_and(|e| self.past_retention(e.expires_at.load(Ordering::Relaxed), now));
-        if dead {
-            if let Some(e) = self.remove_index(idx) {
-                self.counts.expirations += 1;
-                self.push_removed(e.key, e.value, RemovalCause::Expired, out);
-            }
+        if dead && let Some(e) = self.remove_index(idx) {
+            self.counts.expirations += 1;
+            self.push_removed(e.key, e.value, RemovalCause::Expired, out);
         }
     }
 

@@ -74,12 +74,11 @@ impl FrequencySketch {
         let Some(Block(words)) = self.table.get(block) else {
             return 0;
         };
-        let min = slots
+        slots
             .iter()
             .map(|&(w, shift)| words.get(w).map_or(0, |x| ((x >> shift) & 0xF) as u32))
             .min()
-            .unwrap_or(0);
-        min
+            .unwrap_or(0)
     }
 
     /// Records one sighting of `hash`.
@@ -95,10 +94,10 @@ impl FrequencySketch {
                 .unwrap_or(15);
             if min < 15 {
                 for (w, shift) in slots {
-                    if let Some(x) = words.get_mut(w) {
-                        if (*x >> shift) & 0xF == min {
-                            *x += 1 << shift;
-                        }
+                    if let Some(x) = words.get_mut(w)
+                        && (*x >> shift) & 0xF == min
+                    {
+                        *x += 1 << shift;
                     }
                 }
             }
