@@ -28,7 +28,11 @@ fn concurrent_mixed_use_keeps_values_and_bounds() {
                     x ^= x << 13;
                     x ^= x >> 7;
                     x ^= x << 17;
-                    let k = if x.is_multiple_of(4) { x % 100_000 } else { x % 3_000 };
+                    let k = if x.is_multiple_of(4) {
+                        x % 100_000
+                    } else {
+                        x % 3_000
+                    };
                     match i % 10 {
                         0..=5 => {
                             if let Some(v) = cache.get(&k) {
