@@ -4,7 +4,7 @@ use super::buffer::ReadBuffer;
 use super::builder::{MemoryCacheBuilder, millis};
 use super::entry::{NEVER, RemovalCause};
 use super::policy::{Core, NewEntry, Removed};
-use super::stats::{LookupCounters, MemoryStats};
+use super::stats::{LookupCounters, MemoryStats, thread_stripe};
 use crate::cache::CacheError;
 use crate::cache::time::{CacheClock, UnixMillis};
 use crossbeam_utils::CachePadded;
@@ -47,7 +47,18 @@ pub(crate) enum Lookup<V> {
 
 struct Shard<K, V> {
     core: RwLock<Core<K, V, RandomState>>,
-    reads: ReadBuffer,
+    /// One read buffer per thread stripe, so concurrent readers do not share a buffer's
+    /// cache line.
+    reads: Box<[CachePadded<ReadBuffer>]>,
+}
+
+impl<K, V> Shard<K, V> {
+    #[inline]
+    fn reads(&self, thread: usize) -> Option<&ReadBuffer> {
+        self.reads
+            .get(thread & (self.reads.len() - 1))
+            .map(|b| &**b)
+    }
 }
 
 pub(super) struct Inner<K, V> {
@@ -82,6 +93,10 @@ where
     ) -> Self {
         let hasher = RandomState::default();
         let n = shards as u64;
+        let read_stripes = std::thread::available_parallelism()
+            .map_or(4, |c| c.get())
+            .next_power_of_two()
+            .min(8);
         let shards = (0..n)
             .map(|i| {
                 // Spread the remainder so the shard capacities sum to exactly `capacity`.
@@ -95,7 +110,9 @@ where
                         stale_ms,
                         listener.is_some(),
                     )),
-                    reads: ReadBuffer::new(),
+                    reads: (0..read_stripes)
+                        .map(|_| CachePadded::new(ReadBuffer::new()))
+                        .collect(),
                 })
             })
             .collect();
@@ -274,13 +291,14 @@ where
         Q: Hash + Eq + ?Sized,
     {
         let inner = &*self.inner;
+        let thread = thread_stripe();
         let hash = inner.hasher.hash_one(key);
         let shard = self.shard(hash);
         let core = shard.core.read();
         let Some((idx, e)) = core.index_of(key).and_then(|i| Some((i, core.entry(i)?))) else {
             drop(core);
             if record {
-                inner.lookups.miss();
+                inner.lookups.miss(thread);
             }
             return Lookup::Miss;
         };
@@ -289,7 +307,7 @@ where
             let now = inner.clock.now_ms();
             if exp <= now {
                 if record {
-                    inner.lookups.miss();
+                    inner.lookups.miss(thread);
                 }
                 if now < exp.saturating_add(inner.stale_ms) {
                     return Lookup::Stale {
@@ -310,10 +328,13 @@ where
             }
         }
         let value = e.value.clone();
-        let full = record && shard.reads.record(ReadBuffer::token(idx, hash));
+        let full = record
+            && shard
+                .reads(thread)
+                .is_some_and(|b| b.record(ReadBuffer::token(idx, hash)));
         drop(core);
         if record {
-            inner.lookups.hit();
+            inner.lookups.hit(thread);
             if full && let Some(mut core) = shard.core.try_write() {
                 Self::drain(shard, &mut core);
             }
@@ -325,7 +346,9 @@ where
     }
 
     fn drain(shard: &Shard<K, V>, core: &mut Core<K, V, RandomState>) {
-        shard.reads.drain(|idx, check| core.record_read(idx, check));
+        for buffer in shard.reads.iter() {
+            buffer.drain(|idx, check| core.record_read(idx, check));
+        }
     }
 
     fn purge_expired<Q>(&self, shard: &Shard<K, V>, key: &Q, now: u64)
