@@ -149,7 +149,6 @@ where
             s.admission_rejections += c.admission_rejections;
             s.entries += core.len();
             s.weighted_size += core.weighted_size();
-            debug_assert!(core.weighted_size() <= core.capacity());
         }
         s
     }

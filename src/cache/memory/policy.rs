@@ -137,10 +137,6 @@ impl<K: Hash + Eq + Clone, V, S: BuildHasher> Core<K, V, S> {
         }
     }
 
-    pub(super) fn capacity(&self) -> u64 {
-        self.max
-    }
-
     pub(super) fn len(&self) -> u64 {
         self.map.len() as u64
     }
