@@ -170,7 +170,11 @@ where
             (None, Some(w)) => (w, true),
         };
         if capacity == 0 {
-            let field = if weighted { "max_weight" } else { "max_entries" };
+            let field = if weighted {
+                "max_weight"
+            } else {
+                "max_entries"
+            };
             return Err(invalid(field, "must be at least 1"));
         }
         if weighted && self.weigher.is_none() {
@@ -205,7 +209,9 @@ where
             }
             None => default_shards(capacity),
         };
-        let clock = self.clock.map_or_else(CacheClock::system, CacheClock::custom);
+        let clock = self
+            .clock
+            .map_or_else(CacheClock::system, CacheClock::custom);
         let per_shard_entries = |cap: u64| {
             if weighted {
                 cap.min(WEIGHTED_SKETCH_ENTRIES)

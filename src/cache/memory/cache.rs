@@ -4,7 +4,7 @@ use super::buffer::ReadBuffer;
 use super::builder::{MemoryCacheBuilder, millis};
 use super::entry::{NEVER, RemovalCause};
 use super::policy::{Core, NewEntry, Removed};
-use super::stats::{LookupCounters, MemoryStats};
+use super::stats::{LookupCounters, MemoryStats, thread_stripe};
 use crate::cache::CacheError;
 use crate::cache::time::{CacheClock, UnixMillis};
 use crossbeam_utils::CachePadded;
@@ -17,6 +17,9 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 pub(super) type Weigher<K, V> = Arc<dyn Fn(&K, &V) -> u32 + Send + Sync>;
+/// A series name and how to read it from a stats snapshot.
+#[cfg(feature = "metrics")]
+type StatField<T> = (&'static str, fn(&MemoryStats) -> T);
 pub(super) type Listener<K, V> = Arc<dyn Fn(K, V, RemovalCause) + Send + Sync>;
 
 /// What the memory tier holds for a key, as the tiered cache needs to know it.
@@ -44,7 +47,18 @@ pub(crate) enum Lookup<V> {
 
 struct Shard<K, V> {
     core: RwLock<Core<K, V, RandomState>>,
-    reads: ReadBuffer,
+    /// One read buffer per thread stripe, so concurrent readers do not share a buffer's
+    /// cache line.
+    reads: Box<[CachePadded<ReadBuffer>]>,
+}
+
+impl<K, V> Shard<K, V> {
+    #[inline]
+    fn reads(&self, thread: usize) -> Option<&ReadBuffer> {
+        self.reads
+            .get(thread & (self.reads.len() - 1))
+            .map(|b| &**b)
+    }
 }
 
 pub(super) struct Inner<K, V> {
@@ -79,6 +93,10 @@ where
     ) -> Self {
         let hasher = RandomState::default();
         let n = shards as u64;
+        let read_stripes = std::thread::available_parallelism()
+            .map_or(4, |c| c.get())
+            .next_power_of_two()
+            .min(8);
         let shards = (0..n)
             .map(|i| {
                 // Spread the remainder so the shard capacities sum to exactly `capacity`.
@@ -92,7 +110,9 @@ where
                         stale_ms,
                         listener.is_some(),
                     )),
-                    reads: ReadBuffer::new(),
+                    reads: (0..read_stripes)
+                        .map(|_| CachePadded::new(ReadBuffer::new()))
+                        .collect(),
                 })
             })
             .collect();
@@ -109,6 +129,28 @@ where
             lookups: LookupCounters::new(),
             capacity,
         }
+    }
+
+    fn stats(&self) -> MemoryStats {
+        let (hits, misses) = self.lookups.totals();
+        let mut s = MemoryStats {
+            hits,
+            misses,
+            capacity: self.capacity,
+            ..MemoryStats::default()
+        };
+        for shard in self.shards.iter() {
+            let core = shard.core.read();
+            let c = core.counts;
+            s.inserts += c.inserts;
+            s.updates += c.updates;
+            s.evictions += c.evictions;
+            s.expirations += c.expirations;
+            s.admission_rejections += c.admission_rejections;
+            s.entries += core.len();
+            s.weighted_size += core.weighted_size();
+        }
+        s
     }
 }
 
@@ -248,13 +290,14 @@ where
         Q: Hash + Eq + ?Sized,
     {
         let inner = &*self.inner;
+        let thread = thread_stripe();
         let hash = inner.hasher.hash_one(key);
         let shard = self.shard(hash);
         let core = shard.core.read();
         let Some((idx, e)) = core.index_of(key).and_then(|i| Some((i, core.entry(i)?))) else {
             drop(core);
             if record {
-                inner.lookups.miss();
+                inner.lookups.miss(thread);
             }
             return Lookup::Miss;
         };
@@ -263,7 +306,7 @@ where
             let now = inner.clock.now_ms();
             if exp <= now {
                 if record {
-                    inner.lookups.miss();
+                    inner.lookups.miss(thread);
                 }
                 if now < exp.saturating_add(inner.stale_ms) {
                     return Lookup::Stale {
@@ -284,14 +327,15 @@ where
             }
         }
         let value = e.value.clone();
-        let full = record && shard.reads.record(ReadBuffer::token(idx, hash));
+        let full = record
+            && shard
+                .reads(thread)
+                .is_some_and(|b| b.record(ReadBuffer::token(idx, hash)));
         drop(core);
         if record {
-            inner.lookups.hit();
-            if full {
-                if let Some(mut core) = shard.core.try_write() {
-                    Self::drain(shard, &mut core);
-                }
+            inner.lookups.hit(thread);
+            if full && let Some(mut core) = shard.core.try_write() {
+                Self::drain(shard, &mut core);
             }
         }
         Lookup::Hit {
@@ -301,7 +345,9 @@ where
     }
 
     fn drain(shard: &Shard<K, V>, core: &mut Core<K, V, RandomState>) {
-        shard.reads.drain(|idx, check| core.record_read(idx, check));
+        for buffer in shard.reads.iter() {
+            buffer.drain(|idx, check| core.record_read(idx, check));
+        }
     }
 
     fn purge_expired<Q>(&self, shard: &Shard<K, V>, key: &Q, now: u64)
@@ -449,25 +495,55 @@ where
 
     /// A snapshot of the counters.
     pub fn stats(&self) -> MemoryStats {
-        let (hits, misses) = self.inner.lookups.totals();
-        let mut s = MemoryStats {
-            hits,
-            misses,
-            capacity: self.inner.capacity,
-            ..MemoryStats::default()
-        };
-        for shard in self.inner.shards.iter() {
-            let core = shard.core.read();
-            let c = core.counts;
-            s.inserts += c.inserts;
-            s.updates += c.updates;
-            s.evictions += c.evictions;
-            s.expirations += c.expirations;
-            s.admission_rejections += c.admission_rejections;
-            s.entries += core.len();
-            s.weighted_size += core.weighted_size();
-            debug_assert!(core.weighted_size() <= core.capacity());
+        self.inner.stats()
+    }
+
+    /// Exposes [`stats`](Self::stats) in `registry` as `{prefix}_hits_total`,
+    /// `_misses_total`, `_inserts_total`, `_updates_total`, `_evictions_total`,
+    /// `_expirations_total`, `_admission_rejections_total` (counters) and `_entries`,
+    /// `_weighted_size`, `_capacity`, `_hit_ratio` (gauges), read when the registry renders.
+    /// The registry holds no strong reference: once the cache is dropped its series go.
+    ///
+    /// # Errors
+    /// [`MetricsError`](crate::metrics::MetricsError) for a prefix that is not a valid
+    /// metric name, or a name already registered with another type.
+    #[cfg(feature = "metrics")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
+    pub fn register_metrics(
+        &self,
+        registry: &crate::metrics::Registry,
+        prefix: &str,
+    ) -> Result<(), crate::metrics::MetricsError> {
+        // Not `metrics::export::Exporter`: that helper is compiled only for the modules listed
+        // in `metrics/mod.rs` (merge note: add `cache` there and this can use it).
+        let weak = Arc::downgrade(&self.inner);
+        let counters: [StatField<u64>; 7] = [
+            ("hits_total", |s| s.hits),
+            ("misses_total", |s| s.misses),
+            ("inserts_total", |s| s.inserts),
+            ("updates_total", |s| s.updates),
+            ("evictions_total", |s| s.evictions),
+            ("expirations_total", |s| s.expirations),
+            ("admission_rejections_total", |s| s.admission_rejections),
+        ];
+        for (name, read) in counters {
+            let weak = weak.clone();
+            registry.counter_fn(&format!("{prefix}_{name}"), &[], move || {
+                weak.upgrade().map(|inner| read(&inner.stats()))
+            })?;
         }
-        s
+        let gauges: [StatField<f64>; 4] = [
+            ("entries", |s| s.entries as f64),
+            ("weighted_size", |s| s.weighted_size as f64),
+            ("capacity", |s| s.capacity as f64),
+            ("hit_ratio", MemoryStats::hit_ratio),
+        ];
+        for (name, read) in gauges {
+            let weak = weak.clone();
+            registry.gauge_fn(&format!("{prefix}_{name}"), &[], move || {
+                weak.upgrade().map(|inner| read(&inner.stats()))
+            })?;
+        }
+        Ok(())
     }
 }

@@ -1,11 +1,11 @@
 //! The in-memory tier (L1): [`MemoryCache`], a concurrent bounded cache.
 //!
-//! - **Policy**: W-TinyLFU with an adaptive window (as in Caffeine): an LRU window for new
+//! - **Policy**: W-TinyLFU with an adaptive window (after Caffeine): an LRU window for new
 //!   entries, an SLRU main region (probation, protected), a 4-bit count-min frequency
-//!   sketch with a doorkeeper and periodic halving as the admission filter, and a hill
-//!   climber that moves capacity between window and main from the sampled hit ratio. It
-//!   keeps LRU's hit ratio on recency-skewed traces and LFU's on frequency-skewed ones
-//!   (`docs/architecture.md`, `docs/benchmarks.md`).
+//!   sketch with periodic halving as the admission filter, and an
+//!   ARC-style adaptation (ghost lists of refused and of evicted keys) that moves capacity
+//!   between window and main. It keeps LRU's hit ratio on recency-skewed traces and LFU's
+//!   on frequency-skewed ones (`docs/architecture.md`, `docs/benchmarks.md`).
 //! - **Concurrency**: keys are spread over shards, each an `RwLock` around its own policy.
 //!   A hit takes the shared lock and drops the read into a lossy buffer, replayed into the
 //!   policy under `try_write` when full; writes take the exclusive lock.
@@ -43,13 +43,16 @@ mod buffer;
 mod builder;
 mod cache;
 mod entry;
+mod ghost;
 mod policy;
 mod sketch;
 mod stats;
+#[cfg(test)]
+mod tests;
 
 pub use builder::MemoryCacheBuilder;
-pub use cache::MemoryCache;
 #[allow(unused_imports)] // Used by TieredCache (merged beside this module).
 pub(crate) use cache::Lookup;
+pub use cache::MemoryCache;
 pub use entry::RemovalCause;
 pub use stats::MemoryStats;

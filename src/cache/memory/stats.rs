@@ -58,7 +58,9 @@ pub(super) struct LookupCounters {
     mask: usize,
 }
 
-fn thread_stripe() -> usize {
+/// A small number fixed per thread, used to spread per-thread state over stripes.
+#[inline]
+pub(super) fn thread_stripe() -> usize {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     thread_local! {
         static ID: Cell<usize> = const { Cell::new(usize::MAX) };
@@ -78,26 +80,30 @@ impl LookupCounters {
         let cores = std::thread::available_parallelism().map_or(4, |n| n.get());
         let n = (cores * 2).next_power_of_two().min(64);
         Self {
-            stripes: (0..n).map(|_| CachePadded::new(Stripe::default())).collect(),
+            stripes: (0..n)
+                .map(|_| CachePadded::new(Stripe::default()))
+                .collect(),
             mask: n - 1,
         }
     }
 
     #[inline]
-    fn stripe(&self) -> Option<&Stripe> {
-        self.stripes.get(thread_stripe() & self.mask).map(|s| &**s)
+    fn stripe(&self, thread: usize) -> Option<&Stripe> {
+        self.stripes.get(thread & self.mask).map(|s| &**s)
     }
 
+    /// Counts a hit on the stripe of `thread` (from [`thread_stripe`]).
     #[inline]
-    pub(super) fn hit(&self) {
-        if let Some(s) = self.stripe() {
+    pub(super) fn hit(&self, thread: usize) {
+        if let Some(s) = self.stripe(thread) {
             s.hits.fetch_add(1, Ordering::Relaxed);
         }
     }
 
+    /// Counts a miss on the stripe of `thread` (from [`thread_stripe`]).
     #[inline]
-    pub(super) fn miss(&self) {
-        if let Some(s) = self.stripe() {
+    pub(super) fn miss(&self, thread: usize) {
+        if let Some(s) = self.stripe(thread) {
             s.misses.fetch_add(1, Ordering::Relaxed);
         }
     }
