@@ -122,8 +122,7 @@ impl DiskStore {
         }
     }
 
-    #[cfg(test)]
-    pub(crate) fn shared(&self) -> &Shared {
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
         &self.inner.shared
     }
 
@@ -319,8 +318,6 @@ impl DiskStore {
 
     /// A snapshot of the store's figures.
     pub fn stats(&self) -> DiskStats {
-        let s = &self.inner.shared;
-        s.counters
-            .snapshot(s.index.entries(), s.config.capacity_bytes)
+        self.inner.shared.stats()
     }
 }
