@@ -8,6 +8,9 @@
 //! store) and not (random bytes, stored raw). Gets run on a warm page cache. After the
 //! criterion groups, a latency pass times 300 000 single gets per case with an hdrhistogram
 //! and prints p50 / p99 / p99.9.
+//!
+//! Files go to the system temp dir, or to `PERFKIT_BENCH_DIR` (e.g. `/dev/shm` to take the
+//! device out of the figures).
 
 use std::hint::black_box;
 use std::path::Path;
@@ -43,6 +46,14 @@ fn value(len: usize, compressible: bool, seed: u64) -> Vec<u8> {
     }
 }
 
+fn tempdir() -> tempfile::TempDir {
+    match std::env::var_os("PERFKIT_BENCH_DIR") {
+        Some(d) => tempfile::tempdir_in(d),
+        None => tempfile::tempdir(),
+    }
+    .expect("tempdir")
+}
+
 fn kind(compressible: bool) -> &'static str {
     if compressible { "text" } else { "random" }
 }
@@ -66,7 +77,7 @@ fn bench_put(c: &mut Criterion) {
             let v = value(size, compressible, 1);
             let param = format!("{size}B-{}", kind(compressible));
             group.throughput(Throughput::Elements(1));
-            let dir = tempfile::tempdir().expect("tempdir");
+            let dir = tempdir();
             let store = open(dir.path());
             let mut next = 0u64;
             // Enqueue only: the flush between chunks is not timed.
@@ -107,7 +118,7 @@ fn bench_put(c: &mut Criterion) {
             let stats = store.stats();
             assert_eq!(stats.dropped_writes, 0, "{stats:?}");
             drop(store);
-            let fs_dir = tempfile::tempdir().expect("tempdir");
+            let fs_dir = tempdir();
             group.bench_function(BenchmarkId::new("std_fs_write", &param), |b| {
                 b.iter(|| {
                     next += 1;
@@ -145,7 +156,7 @@ fn bench_get(c: &mut Criterion) {
     for &size in &SIZES {
         for compressible in [true, false] {
             let param = format!("{size}B-{}", kind(compressible));
-            let dir = tempfile::tempdir().expect("tempdir");
+            let dir = tempdir();
             let (store, order) = populated(dir.path(), size, compressible);
             let mut i = 0usize;
             group.bench_function(BenchmarkId::new("hit", &param), |b| {
@@ -165,7 +176,7 @@ fn bench_get(c: &mut Criterion) {
                     })
                 });
             }
-            let fs_dir = tempfile::tempdir().expect("tempdir");
+            let fs_dir = tempdir();
             for k in 0..KEYS as u64 {
                 let path = fs_dir.path().join(format!("{k:016x}"));
                 std::fs::write(path, value(size, compressible, k)).expect("write");
@@ -190,7 +201,7 @@ fn latency() {
     );
     for &size in &SIZES {
         for compressible in [true, false] {
-            let dir = tempfile::tempdir().expect("tempdir");
+            let dir = tempdir();
             let (store, order) = populated(dir.path(), size, compressible);
             let mut hist = hdrhistogram::Histogram::<u64>::new_with_bounds(1, 60_000_000_000, 2)
                 .expect("hdrhistogram bounds");

@@ -17,11 +17,9 @@
 //! Decoding checks every field before trusting it, so any byte string gives a record or a
 //! [`Corrupt`] reason, never a panic or an allocation sized by an unchecked length.
 
-use std::io::{Read, Write};
+use std::cell::RefCell;
 
-use flate2::Compression;
-use flate2::read::DeflateDecoder;
-use flate2::write::DeflateEncoder;
+use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status};
 
 pub(crate) const MAGIC: [u8; 4] = *b"PKDR";
 /// The record and directory format this build writes and reads.
@@ -87,20 +85,34 @@ fn u64_le(b: &[u8], at: usize) -> u64 {
     u64::from_le_bytes(a)
 }
 
-/// Deflates `value` when it is longer than `threshold` and deflating makes it smaller.
-fn maybe_compress(value: &[u8], threshold: usize) -> Option<Vec<u8>> {
-    if value.len() <= threshold {
-        return None;
+/// The writer's deflate state, kept across records: a fresh one costs an allocation of
+/// hundreds of KiB, far more than deflating a small value.
+pub(crate) struct Deflater(Compress);
+
+impl Deflater {
+    pub(crate) fn new() -> Self {
+        Self(Compress::new(Compression::fast(), false))
     }
-    let mut enc = DeflateEncoder::new(Vec::with_capacity(value.len() / 2), Compression::fast());
-    enc.write_all(value).ok()?;
-    let out = enc.finish().ok()?;
-    (out.len() < value.len()).then_some(out)
+
+    /// Deflates `value` when it is longer than `threshold` and deflating makes it smaller.
+    fn maybe_compress(&mut self, value: &[u8], threshold: usize) -> Option<Vec<u8>> {
+        if value.len() <= threshold {
+            return None;
+        }
+        self.0.reset();
+        // Room for one byte less than the input: output that does not fit is not worth it.
+        let mut out = Vec::with_capacity(value.len() - 1);
+        match self.0.compress_vec(value, &mut out, FlushCompress::Finish) {
+            Ok(Status::StreamEnd) => Some(out),
+            _ => None,
+        }
+    }
 }
 
 /// Encodes a put (`value = Some`) or a tombstone (`None`). `None` when a length does not fit
 /// the header's 32-bit fields.
 pub(crate) fn encode(
+    deflater: &mut Deflater,
     key: &[u8],
     value: Option<&[u8]>,
     expires_at: Option<u64>,
@@ -111,7 +123,7 @@ pub(crate) fn encode(
     if value.is_none() {
         flags |= FLAG_TOMBSTONE;
     }
-    let packed = maybe_compress(raw, compress_threshold);
+    let packed = deflater.maybe_compress(raw, compress_threshold);
     if packed.is_some() {
         flags |= FLAG_COMPRESSED;
     }
@@ -216,18 +228,40 @@ pub(crate) fn value_of(stored: &[u8], h: &Header) -> Result<Vec<u8>, Corrupt> {
     if h.flags & FLAG_COMPRESSED == 0 {
         return Ok(stored.to_vec());
     }
-    let mut out = Vec::with_capacity(h.raw_len);
-    let limit = u64::try_from(h.raw_len)
-        .unwrap_or(u64::MAX)
-        .saturating_add(1);
-    DeflateDecoder::new(stored)
-        .take(limit)
-        .read_to_end(&mut out)
-        .map_err(|_| Corrupt::Inflate)?;
-    if out.len() != h.raw_len {
-        return Err(Corrupt::Inflate);
+    thread_local! {
+        // Readers' inflate state, one per thread: a fresh one is a ~40 KiB allocation.
+        static INFLATER: RefCell<Decompress> = RefCell::new(Decompress::new(false));
     }
-    Ok(out)
+    INFLATER.with(|cell| {
+        let mut d = cell.borrow_mut();
+        d.reset(false);
+        // The output cannot grow past the recorded length; a stream that wants more is bad.
+        let mut out = Vec::with_capacity(h.raw_len);
+        let status = d
+            .decompress_vec(stored, &mut out, FlushDecompress::Finish)
+            .map_err(|_| Corrupt::Inflate)?;
+        let all_in = usize::try_from(d.total_in()).ok() == Some(stored.len());
+        if status == Status::StreamEnd && all_in && out.len() == h.raw_len {
+            Ok(out)
+        } else {
+            Err(Corrupt::Inflate)
+        }
+    })
+}
+
+/// [`value_of`] for a whole record in `buf` (already verified): a stored-raw value is moved
+/// to the front of the buffer rather than copied into a new one.
+pub(crate) fn into_value(mut buf: Vec<u8>, h: &Header) -> Result<Vec<u8>, Corrupt> {
+    let start = HEADER_LEN + h.key_len;
+    if h.flags & FLAG_COMPRESSED != 0 {
+        return value_of(buf.get(start..h.record_len()).ok_or(Corrupt::Short)?, h);
+    }
+    if buf.len() < h.record_len() {
+        return Err(Corrupt::Short);
+    }
+    buf.truncate(h.record_len());
+    buf.drain(..start);
+    Ok(buf)
 }
 
 #[cfg(test)]
@@ -235,7 +269,7 @@ mod tests {
     use super::*;
 
     fn roundtrip(key: &[u8], value: Option<&[u8]>, exp: Option<u64>, threshold: usize) {
-        let e = encode(key, value, exp, threshold).expect("fits");
+        let e = encode(&mut Deflater::new(), key, value, exp, threshold).expect("fits");
         let h = parse_header(&e.bytes, e.bytes.len()).expect("header");
         assert_eq!(h.record_len(), e.bytes.len());
         assert_eq!(h.expires_at, exp);
@@ -243,6 +277,10 @@ mod tests {
         let (k, v) = verify(&e.bytes, &h).expect("crc");
         assert_eq!(k, key);
         assert_eq!(value_of(v, &h).expect("inflate"), value.unwrap_or(&[]));
+        assert_eq!(
+            into_value(e.bytes.clone(), &h).expect("inflate"),
+            value.unwrap_or(&[])
+        );
     }
 
     #[test]
@@ -252,7 +290,7 @@ mod tests {
         roundtrip(b"key", None, None, 100);
         let big = vec![b'a'; 10_000];
         roundtrip(b"big", Some(&big), Some(u64::MAX), 100);
-        let e = encode(b"big", Some(&big), None, 100).expect("fits");
+        let e = encode(&mut Deflater::new(), b"big", Some(&big), None, 100).expect("fits");
         assert!(e.compressed && e.bytes.len() < 1000);
     }
 
@@ -267,7 +305,7 @@ mod tests {
                 x as u8
             })
             .collect();
-        let e = encode(b"n", Some(&noise), None, 100).expect("fits");
+        let e = encode(&mut Deflater::new(), b"n", Some(&noise), None, 100).expect("fits");
         assert!(!e.compressed);
         roundtrip(b"n", Some(&noise), None, 100);
     }
@@ -275,7 +313,7 @@ mod tests {
     #[test]
     fn every_single_byte_flip_is_caught() {
         let value = vec![b'z'; 300];
-        let e = encode(b"key", Some(&value), Some(99), 100).expect("fits");
+        let e = encode(&mut Deflater::new(), b"key", Some(&value), Some(99), 100).expect("fits");
         for i in 0..e.bytes.len() {
             for bit in 0..8 {
                 let mut b = e.bytes.clone();
@@ -290,7 +328,7 @@ mod tests {
 
     #[test]
     fn truncation_is_caught() {
-        let e = encode(b"key", Some(b"value"), None, 100).expect("fits");
+        let e = encode(&mut Deflater::new(), b"key", Some(b"value"), None, 100).expect("fits");
         for n in 0..e.bytes.len() {
             let b = &e.bytes[..n];
             assert!(parse_header(b, b.len()).is_err());
