@@ -39,7 +39,7 @@ fn configure(group: &mut BenchmarkGroup<'_, WallTime>) {
 fn value(len: usize, compressible: bool, seed: u64) -> Vec<u8> {
     if compressible {
         let text = format!("user {seed} visited /catalog/item?id={seed}&ref=home; ");
-        text.repeat(len / text.len() + 1)[..len].as_bytes().to_vec()
+        text.repeat(len / text.len() + 1).as_bytes()[..len].to_vec()
     } else {
         let mut rng = StdRng::seed_from_u64(seed);
         (0..len).map(|_| rng.random()).collect()

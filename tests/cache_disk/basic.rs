@@ -55,7 +55,7 @@ fn overwrite_returns_the_newest_value() {
     for i in 0..100u32 {
         assert!(store.put(b"k", &i.to_le_bytes(), Some(u64::MAX)));
         assert_eq!(value_of(&store, b"k"), Some(i.to_le_bytes().to_vec()));
-        if i % 10 == 0 {
+        if i.is_multiple_of(10) {
             store.flush().expect("flush");
         }
     }
@@ -81,7 +81,7 @@ fn read_your_writes_before_flush() {
             assert!(store.put(&key, &value, None));
         }
         assert_eq!(value_of(&store, &key), Some(value.to_vec()), "put {i}");
-        if i % 7 == 0 {
+        if i.is_multiple_of(7) {
             store.remove(&key);
             assert_eq!(value_of(&store, &key), None, "remove {i}");
         }

@@ -344,10 +344,10 @@ mod tests {
         fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200)) {
             if let Ok(h) = parse_header(&bytes, bytes.len()) {
                 proptest::prop_assert!(h.record_len() <= bytes.len());
-                if let Ok((_, v)) = verify(&bytes, &h) {
-                    if let Ok(value) = value_of(v, &h) {
-                        proptest::prop_assert_eq!(value.len(), h.raw_len);
-                    }
+                if let Ok((_, v)) = verify(&bytes, &h)
+                    && let Ok(value) = value_of(v, &h)
+                {
+                    proptest::prop_assert_eq!(value.len(), h.raw_len);
                 }
             }
             // A valid magic and version up front makes the length checks do the work.
