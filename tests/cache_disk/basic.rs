@@ -137,3 +137,11 @@ fn expiry_follows_the_injected_clock() {
     assert_eq!(value_of(&store, b"never"), Some(b"3".to_vec()));
     assert_eq!(store.stats().expired, 3);
 }
+
+#[test]
+fn the_store_is_a_cheap_shareable_handle() {
+    fn shareable<T: Send + Sync + Clone + 'static>() {}
+    shareable::<perfkit::cache::disk::DiskStore>();
+    fn boxable<T: std::error::Error + Send + Sync + 'static>() {}
+    boxable::<perfkit::cache::disk::DiskError>();
+}

@@ -99,12 +99,24 @@ impl Deflater {
         if value.len() <= threshold {
             return None;
         }
-        self.0.reset();
-        // Room for one byte less than the input: output that does not fit is not worth it.
-        let mut out = Vec::with_capacity(value.len() - 1);
-        match self.0.compress_vec(value, &mut out, FlushCompress::Finish) {
-            Ok(Status::StreamEnd) => Some(out),
-            _ => None,
+        // Room for the worst case (stored or static-Huffman blocks of incompressible input):
+        // zlib-rs 0.6's fast level can panic when Finish meets a short output buffer, so
+        // "does it fit in less than the input" is decided after the fact, not by the buffer.
+        let mut out = Vec::with_capacity(value.len() + value.len() / 4 + 256);
+        let compress = &mut self.0;
+        let done = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            compress.reset();
+            compress.compress_vec(value, &mut out, FlushCompress::Finish)
+        }));
+        match done {
+            Ok(Ok(Status::StreamEnd)) => (out.len() < value.len()).then_some(out),
+            Ok(_) => None,
+            Err(_) => {
+                // A bug in the compressor: its state cannot be trusted any more. The value
+                // is stored raw, and the writer carries on.
+                *self = Self::new();
+                None
+            }
         }
     }
 }
@@ -234,17 +246,23 @@ pub(crate) fn value_of(stored: &[u8], h: &Header) -> Result<Vec<u8>, Corrupt> {
     }
     INFLATER.with(|cell| {
         let mut d = cell.borrow_mut();
-        d.reset(false);
         // The output cannot grow past the recorded length; a stream that wants more is bad.
         let mut out = Vec::with_capacity(h.raw_len);
-        let status = d
-            .decompress_vec(stored, &mut out, FlushDecompress::Finish)
-            .map_err(|_| Corrupt::Inflate)?;
-        let all_in = usize::try_from(d.total_in()).ok() == Some(stored.len());
-        if status == Status::StreamEnd && all_in && out.len() == h.raw_len {
-            Ok(out)
-        } else {
-            Err(Corrupt::Inflate)
+        // Stored bytes may be damaged: a bug in the inflater on them must be a miss for
+        // this read, not a panic in the caller's thread.
+        let done = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            d.reset(false);
+            let status = d.decompress_vec(stored, &mut out, FlushDecompress::Finish);
+            (status, d.total_in())
+        }));
+        let Ok((status, total_in)) = done else {
+            *d = Decompress::new(false);
+            return Err(Corrupt::Inflate);
+        };
+        let all_in = usize::try_from(total_in).ok() == Some(stored.len());
+        match status {
+            Ok(Status::StreamEnd) if all_in && out.len() == h.raw_len => Ok(out),
+            _ => Err(Corrupt::Inflate),
         }
     })
 }
@@ -322,6 +340,28 @@ mod tests {
                     .and_then(|h| verify(&b, &h).map(|(k, v)| (h, k.to_vec(), v.to_vec())))
                     .and_then(|(h, k, v)| value_of(&v, &h).map(|v| (k, v)));
                 assert!(ok.is_err(), "flip at byte {i} bit {bit} went unnoticed");
+            }
+        }
+    }
+
+    #[test]
+    fn incompressible_values_of_every_size_near_the_threshold_encode() {
+        let mut d = Deflater::new();
+        for len in (0..2100).chain([4095, 4096, 16 * 1024, 100_000]) {
+            let mut x = 0x9E37_79B9_7F4A_7C15_u64 ^ len as u64;
+            let v: Vec<u8> = (0..len)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    (x >> 32) as u8
+                })
+                .collect();
+            for threshold in [0, 100] {
+                let e = encode(&mut d, b"k", Some(&v), None, threshold).expect("fits");
+                let h = parse_header(&e.bytes, e.bytes.len()).expect("header");
+                let (_, stored) = verify(&e.bytes, &h).expect("crc");
+                assert_eq!(value_of(stored, &h).expect("inflate"), v, "len {len}");
             }
         }
     }
