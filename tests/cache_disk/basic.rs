@@ -31,9 +31,11 @@ fn put_get_remove_round_trip() {
     let s = store.stats();
     assert_eq!(s.writes, 6);
     assert_eq!(s.entries, 6);
-    // The repetitive ones were deflated, the noise and the short ones were not.
-    assert_eq!(s.compressed_writes, 2);
-    assert!(s.bytes_written < 2_000_000, "{s:?}");
+    // Only "zip" was deflated: the noise is incompressible, the short ones are under the
+    // threshold, and the large one cycles through 251 byte values, so its byte entropy
+    // (~8 bits) makes the writer skip deflate (the documented price of that shortcut).
+    assert_eq!(s.compressed_writes, 1);
+    assert!(s.bytes_written > 2_000_000 + 5000, "{s:?}");
 
     store.remove(b"zip");
     assert_eq!(value_of(&store, b"zip"), None);

@@ -96,7 +96,7 @@ impl Deflater {
 
     /// Deflates `value` when it is longer than `threshold` and deflating makes it smaller.
     fn maybe_compress(&mut self, value: &[u8], threshold: usize) -> Option<Vec<u8>> {
-        if value.len() <= threshold {
+        if value.len() <= threshold || looks_incompressible(value) {
             return None;
         }
         // Room for the worst case (stored or static-Huffman blocks of incompressible input):
@@ -119,6 +119,49 @@ impl Deflater {
             }
         }
     }
+}
+
+/// Whether a sample of `value` looks like random bytes (already compressed, encrypted,
+/// media), which deflate cannot shrink: trying costs the writer ~20 µs of stream reset plus
+/// tens of ns per byte (600 µs for 16 KiB measured here), skipping costs ~1 µs.
+///
+/// The test is the byte entropy of up to 1 KiB (four 256-byte windows spread over the
+/// value), with the Miller-Madow correction for the small sample, against 7.5 bits per byte:
+/// random bytes score ~8, text 4-5. A value whose redundancy is only at long range (a random
+/// block repeated) is stored raw; that costs space, never correctness.
+fn looks_incompressible(value: &[u8]) -> bool {
+    const WINDOW: usize = 256;
+    if value.len() < WINDOW {
+        return false;
+    }
+    let mut counts = [0u32; 256];
+    let mut n = 0usize;
+    let mut tally = |w: &[u8]| {
+        for &b in w {
+            counts[usize::from(b)] += 1;
+        }
+        n += w.len();
+    };
+    if value.len() <= 4 * WINDOW {
+        tally(value);
+    } else {
+        let step = (value.len() - WINDOW) / 3;
+        for i in 0..4 {
+            tally(value.get(i * step..i * step + WINDOW).unwrap_or(&[]));
+        }
+    }
+    let total = n as f64;
+    let mut bits = 0.0;
+    let mut distinct = 0u32;
+    for &c in &counts {
+        if c > 0 {
+            distinct += 1;
+            let p = f64::from(c) / total;
+            bits -= p * p.log2();
+        }
+    }
+    let bias = f64::from(distinct.saturating_sub(1)) / (2.0 * total * std::f64::consts::LN_2);
+    bits + bias > 7.5
 }
 
 /// Encodes a put (`value = Some`) or a tombstone (`None`). `None` when a length does not fit
@@ -364,6 +407,31 @@ mod tests {
                 assert_eq!(value_of(stored, &h).expect("inflate"), v, "len {len}");
             }
         }
+    }
+
+    #[test]
+    fn the_entropy_test_tells_random_bytes_from_text() {
+        let mut x = 0x1234_5678_9abc_def0_u64;
+        for len in [256, 300, 1000, 1024, 1025, 4096, 100_000] {
+            let random: Vec<u8> = (0..len)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    (x >> 32) as u8
+                })
+                .collect();
+            assert!(looks_incompressible(&random), "random, {len}");
+            let text = "GET /api/v1/items?id=42&sort=desc HTTP/1.1 user-agent: perfkit\n"
+                .repeat(len / 60 + 1);
+            assert!(
+                !looks_incompressible(&text.as_bytes()[..len]),
+                "text, {len}"
+            );
+            assert!(!looks_incompressible(&vec![0u8; len]), "zeros, {len}");
+        }
+        // Short values are always tried.
+        assert!(!looks_incompressible(&[1, 2, 3]));
     }
 
     #[test]
