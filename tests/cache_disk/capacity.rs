@@ -17,7 +17,7 @@ fn directory_stays_within_capacity_under_many_writes() {
             store.flush().expect("flush");
             assert!(store.put(&i.to_le_bytes(), &v, None));
         }
-        if i % 500 == 0 {
+        if i.is_multiple_of(500) {
             store.flush().expect("flush");
             let on_disk: u64 = std::fs::read_dir(dir.path())
                 .expect("read_dir")

@@ -28,7 +28,7 @@ fn readers_during_writes_see_right_and_never_older_values() {
                         assert!(store.put(&key.to_le_bytes(), &encode(key, version), None));
                     }
                 }
-                if version % 50 == 0 {
+                if version.is_multiple_of(50) {
                     store.flush().expect("flush");
                 }
             }

@@ -5,6 +5,7 @@ mod capacity;
 mod concurrency;
 mod corruption;
 mod errors;
+mod metrics;
 mod model;
 mod queue;
 mod restart;

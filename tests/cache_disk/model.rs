@@ -34,7 +34,7 @@ fn builder(dir: &Path) -> DiskStoreBuilder {
 
 fn value(b: u8, n: usize) -> Vec<u8> {
     // Every third value is repetitive (deflated), the rest vary byte by byte.
-    if b % 3 == 0 {
+    if b.is_multiple_of(3) {
         vec![b; n]
     } else {
         (0..n)

@@ -87,3 +87,32 @@ fn reopen_twice_and_keep_writing() {
         ));
     }
 }
+
+#[test]
+fn every_fsync_policy_persists_what_was_flushed() {
+    use perfkit::cache::disk::FsyncPolicy;
+    use std::time::Duration;
+    for policy in [
+        FsyncPolicy::Never,
+        FsyncPolicy::EveryWrite,
+        FsyncPolicy::Interval(Duration::from_millis(5)),
+    ] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = builder(dir.path()).fsync(policy).open().expect("open");
+        for i in 0..50u32 {
+            assert!(store.put(&i.to_le_bytes(), &noise(u64::from(i), 300), None));
+        }
+        store.flush().expect("flush");
+        let s = store.stats();
+        assert_eq!((s.writes, s.write_errors), (50, 0), "{policy:?}");
+        drop(store);
+        let store = builder(dir.path()).open().expect("reopen");
+        for i in 0..50u32 {
+            assert_eq!(
+                value_of(&store, &i.to_le_bytes()),
+                Some(noise(u64::from(i), 300)),
+                "{policy:?}"
+            );
+        }
+    }
+}

@@ -52,6 +52,7 @@ pub struct DiskStoreBuilder {
     fsync: FsyncPolicy,
     write_queue: usize,
     clock: Option<Arc<dyn Clock>>,
+    cache_clock: Option<CacheClock>,
     #[cfg(test)]
     pub(crate) collide: bool,
 }
@@ -66,6 +67,7 @@ impl DiskStoreBuilder {
             fsync: FsyncPolicy::Never,
             write_queue: 1024,
             clock: None,
+            cache_clock: None,
             #[cfg(test)]
             collide: false,
         }
@@ -111,6 +113,17 @@ impl DiskStoreBuilder {
     /// clock's now. Default: the system clock.
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = Some(clock);
+        self
+    }
+
+    /// Judge expiry by the very clock the cache's other tiers read (`TieredCache` passes
+    /// its own), so every tier agrees on "now" to the millisecond: two `CacheClock`s built
+    /// from one `Clock` at different moments can differ by the wall-clock anchor. Takes
+    /// precedence over [`clock`](Self::clock).
+    // Used by `TieredCache`, which is built on another branch.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(crate) fn cache_clock(mut self, clock: CacheClock) -> Self {
+        self.cache_clock = Some(clock);
         self
     }
 
@@ -174,10 +187,11 @@ impl DiskStoreBuilder {
     pub fn open(self) -> Result<DiskStore, DiskError> {
         let config = self.config()?;
         let (dir, lock) = dir::prepare(&self.dir)?;
-        let clock = self
-            .clock
-            .clone()
-            .map_or_else(CacheClock::system, CacheClock::custom);
+        let clock = match (self.cache_clock.clone(), self.clock.clone()) {
+            (Some(shared), _) => shared,
+            (None, Some(c)) => CacheClock::custom(c),
+            (None, None) => CacheClock::system(),
+        };
         let shared = Arc::new(Shared {
             dir,
             config,

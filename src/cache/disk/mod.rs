@@ -36,6 +36,8 @@ mod builder;
 mod dir;
 mod error;
 mod index;
+#[cfg(feature = "metrics")]
+mod metrics;
 mod reclaim;
 mod record;
 mod segment;

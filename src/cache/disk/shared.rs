@@ -11,7 +11,7 @@ use super::FsyncPolicy;
 use super::dir::DirLock;
 use super::index::Index;
 use super::segment::Segment;
-use super::stats::Counters;
+use super::stats::{Counters, DiskStats};
 use crate::cache::time::CacheClock;
 
 /// The validated builder settings.
@@ -41,6 +41,11 @@ impl Shared {
     #[inline]
     pub(crate) fn expired(&self, expires_at: Option<u64>) -> bool {
         expires_at.is_some_and(|t| self.clock.now_ms() >= t)
+    }
+
+    pub(crate) fn stats(&self) -> DiskStats {
+        self.counters
+            .snapshot(self.index.entries(), self.config.capacity_bytes)
     }
 
     pub(crate) fn add_segment(&self, seg: Arc<Segment>) {

@@ -122,8 +122,7 @@ impl DiskStore {
         }
     }
 
-    #[cfg(test)]
-    pub(crate) fn shared(&self) -> &Shared {
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
         &self.inner.shared
     }
 
@@ -196,19 +195,16 @@ impl DiskStore {
             }
             Err(e) => return Err(DiskError::io(&seg.path, e)),
         }
-        let decoded = record::parse_header(&buf, buf.len()).and_then(|h| {
-            let (k, v) = record::verify(&buf, &h)?;
-            Ok((h, k, v))
+        let checked = record::parse_header(&buf, buf.len()).and_then(|h| {
+            let (k, _) = record::verify(&buf, &h)?;
+            Ok((h, k == key))
         });
-        let read = match decoded {
-            Ok((h, k, _)) if k != key => {
-                // A record that checks out but holds another key: a hash collision, whose
-                // newer write took the slot. Not damage; the slot belongs to that key.
-                let _ = h;
-                return Ok(Read::Miss);
-            }
-            Ok((h, _, v)) if !h.is_tombstone() && h.expires_at == loc.expires_at => {
-                match record::value_of(v, &h) {
+        let read = match checked {
+            // A sound record holding another key: a hash collision whose newer write took
+            // the slot. Not damage; the slot belongs to that key.
+            Ok((_, false)) => return Ok(Read::Miss),
+            Ok((h, true)) if !h.is_tombstone() && h.expires_at == loc.expires_at => {
+                match record::into_value(buf, &h) {
                     Ok(value) => Read::Hit(DiskRecord {
                         value,
                         expires_at: h.expires_at,
@@ -319,8 +315,6 @@ impl DiskStore {
 
     /// A snapshot of the store's figures.
     pub fn stats(&self) -> DiskStats {
-        let s = &self.inner.shared;
-        s.counters
-            .snapshot(s.index.entries(), s.config.capacity_bytes)
+        self.inner.shared.stats()
     }
 }

@@ -1,4 +1,4 @@
-//! Tests that need the store's insides: hash collisions.
+//! Tests that need the store's insides: hash collisions, the shared cache clock.
 
 use super::DiskStore;
 
@@ -42,4 +42,30 @@ fn colliding_keys_never_return_each_others_value() {
         store.get(b"a").expect("get").map(|r| r.value),
         Some(b"value of a".to_vec())
     );
+}
+
+#[test]
+fn a_shared_cache_clock_decides_expiry() {
+    use crate::cache::time::CacheClock;
+    use crate::clock::ManualClock;
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let manual = ManualClock::new();
+    let clock = CacheClock::custom(Arc::new(manual.clone()));
+    let store = DiskStore::builder(dir.path())
+        .capacity_bytes(1 << 20)
+        .cache_clock(clock.clone())
+        .open()
+        .expect("open");
+    let deadline = clock.now_ms() + 1000;
+    assert!(store.put(b"k", b"v", Some(deadline)));
+    store.flush().expect("flush");
+    manual.advance(Duration::from_millis(999));
+    assert!(store.get(b"k").expect("get").is_some());
+    // Exactly at the deadline, by the same clock the caller computed it with: expired.
+    manual.advance(Duration::from_millis(1));
+    assert_eq!(store.get(b"k").expect("get"), None);
+    assert_eq!(store.stats().expired, 1);
 }

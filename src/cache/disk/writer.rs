@@ -45,6 +45,7 @@ pub(crate) struct Writer {
     next_id: u64,
     buf: Vec<u8>,
     staged: Vec<Staged>,
+    deflater: record::Deflater,
     /// Written since the last fsync.
     dirty: bool,
     last_sync: Instant,
@@ -61,6 +62,7 @@ impl Writer {
             active,
             buf: Vec::new(),
             staged: Vec::new(),
+            deflater: record::Deflater::new(),
             dirty: false,
             last_sync: Instant::now(),
             error: None,
@@ -136,6 +138,7 @@ impl Writer {
     fn stage(&mut self, hash: u64, p: &Pending) {
         let cfg = &self.shared.config;
         let encoded = record::encode(
+            &mut self.deflater,
             &p.key,
             p.value.as_deref(),
             p.expires_at,
