@@ -6,12 +6,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::cache::flight::Flights;
-use crate::cache::memory::{MemoryCache, RemovalCause};
+use crate::cache::memory::MemoryCache;
 use crate::cache::prefetch::{BoxError, PrefetchOptions, Prefetcher, SharedLoader};
 use crate::cache::stats::{Counters, bump};
 use crate::cache::stripes::WriteStripes;
 use crate::cache::tier::LowerTier;
 use crate::cache::tiered::{Inner, LowerTiers, Slot, WritePolicy};
+use crate::cache::time::CacheClock;
 use crate::cache::{CacheError, TieredCache};
 use crate::clock::Clock;
 
@@ -23,7 +24,7 @@ pub const DEFAULT_TIME_TO_LIVE: Duration = Duration::from_secs(300);
 type Weigher<K, V> = Arc<dyn Fn(&K, &V) -> u32 + Send + Sync>;
 /// Opens a lower tier once the cache's clock is known.
 type TierFactory<K, V> =
-    Box<dyn FnOnce(Option<Arc<dyn Clock>>) -> Result<Box<dyn LowerTier<K, V>>, CacheError> + Send>;
+    Box<dyn FnOnce(CacheClock) -> Result<Box<dyn LowerTier<K, V>>, CacheError> + Send>;
 
 /// Settings of a [`TieredCache`]. Every setting has a default; [`build`](Self::build)
 /// checks them together.
@@ -257,10 +258,15 @@ where
             ));
         }
 
+        // One clock for every tier, so they agree on "now" to the millisecond.
+        let clock = self
+            .clock
+            .clone()
+            .map_or_else(CacheClock::system, CacheClock::custom);
         let mut tiers = Vec::with_capacity(self.lower.len());
         for factory in self.lower {
             // Opening a disk tier scans its segments: file I/O, kept off the async threads.
-            let clock = self.clock.clone();
+            let clock = clock.clone();
             let tier = tokio::task::spawn_blocking(move || factory(clock))
                 .await
                 .map_err(|e| CacheError::Background(format!("opening a tier: {e}")))??;
@@ -282,18 +288,16 @@ where
         if let Some(grace) = self.stale_grace {
             memory = memory.stale_retention(grace);
         }
-        if let Some(clock) = &self.clock {
-            memory = memory.clock(Arc::clone(clock));
-        }
+        memory = memory.cache_clock(clock.clone());
         if self.write_policy == WritePolicy::WriteBack && !lower.is_empty() {
             let lower = Arc::clone(&lower);
             let counters = Arc::clone(&counters);
-            memory = memory.eviction_listener(move |key: K, slot: Slot<V>, cause| {
-                if cause != RemovalCause::Size {
-                    return;
-                }
+            // Under the memory shard's lock: a later `invalidate` or `insert` of the key is
+            // ordered after this write reaches the disk queue, so it cannot bring back the
+            // value they replaced.
+            memory = memory.capacity_sink(move |key: &K, slot: &Slot<V>| {
                 for tier in lower.iter() {
-                    if tier.put(&key, &slot.value, slot.lower_deadline).is_err() {
+                    if tier.put(key, &slot.value, slot.lower_deadline).is_err() {
                         bump(&counters.encode_errors);
                     }
                 }
@@ -303,12 +307,10 @@ where
 
         let negative = match self.negative_ttl {
             Some(ttl) => {
-                let mut negative = MemoryCache::builder()
+                let negative = MemoryCache::builder()
                     .max_entries((self.memory_capacity / 8).max(1))
-                    .time_to_live(ttl);
-                if let Some(clock) = &self.clock {
-                    negative = negative.clock(Arc::clone(clock));
-                }
+                    .time_to_live(ttl)
+                    .cache_clock(clock.clone());
                 Some(negative.build()?)
             }
             None => None,
@@ -358,11 +360,7 @@ where
     #[cfg_attr(docsrs, doc(cfg(feature = "cache-disk")))]
     pub fn disk_store(self, store: crate::cache::disk::DiskStoreBuilder) -> Self {
         self.lower_tier(Box::new(move |clock| {
-            let store = match clock {
-                Some(clock) => store.clock(clock),
-                None => store,
-            };
-            let store = store.open()?;
+            let store = store.cache_clock(clock).open()?;
             Ok(Box::new(crate::cache::disk_tier::DiskTier::new(store)) as Box<dyn LowerTier<K, V>>)
         }))
     }

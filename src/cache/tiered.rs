@@ -219,10 +219,13 @@ where
     pub async fn invalidate(&self, key: &K) {
         let inner = &self.inner;
         let _write = inner.stripes.write(key);
+        // Memory first: in write-back mode an eviction of the key queues its disk write
+        // under the memory shard's lock, so once this remove has that lock, any such write
+        // is already queued and the removal below lands after it.
+        inner.memory.remove(key);
         for tier in inner.lower.iter() {
             tier.remove(key);
         }
-        inner.memory.remove(key);
         if let Some(negative) = &inner.negative {
             negative.remove(key);
         }
@@ -551,6 +554,10 @@ where
             }
         }
         let memory_deadline = earliest(entry_deadline, deadline(now, self.memory_ttl));
+        // Only a caller's insert can find an older value below: a load runs after every
+        // tier missed.
+        let write_back = self.write_policy == WritePolicy::WriteBack && !self.lower.is_empty();
+        let stale_below = (write_back && strict == Strict::Yes).then(|| key.clone());
         self.memory.insert_at(
             key,
             Slot {
@@ -559,6 +566,15 @@ where
             },
             memory_deadline,
         );
+        // Writing back, the tiers below may hold an older value of the key, which would come
+        // back if this one left memory by expiry rather than eviction. After the insert, so
+        // an eviction of the old value (queued under the same shard lock) is removed too; at
+        // worst this also removes the new value's own write-back: a miss, never old data.
+        if let Some(key) = stale_below {
+            for tier in self.lower.iter() {
+                tier.remove(&key);
+            }
+        }
         Ok(())
     }
 }
@@ -657,5 +673,98 @@ mod tests {
             cache.inner.memory.peek(&1).map(|s| s.value).as_deref(),
             Some("below")
         );
+    }
+
+    /// A lower tier that records what it holds, and whose writes can be held at the door:
+    /// the write-back of an evicted value is kept waiting (under the memory shard's lock)
+    /// while an `invalidate` of the same key tries to run.
+    #[derive(Default)]
+    struct HeldTier {
+        held: Arc<Mutex<std::collections::HashMap<u64, String>>>,
+        hold: Arc<std::sync::atomic::AtomicBool>,
+        entered: Arc<Mutex<Option<u64>>>,
+    }
+
+    impl LowerTier<u64, String> for HeldTier {
+        fn get<'a>(&'a self, key: &'a u64) -> BoxFuture<'a, Option<Found<String>>> {
+            let found = self.held.lock().get(key).cloned().map(|value| Found {
+                value,
+                expires_at: None,
+            });
+            Box::pin(std::future::ready(found))
+        }
+
+        fn put(&self, key: &u64, value: &String, _: Option<UnixMillis>) -> Result<(), CodecError> {
+            *self.entered.lock() = Some(*key);
+            for _ in 0..5_000 {
+                if !self.hold.load(std::sync::atomic::Ordering::Acquire) {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+            self.held.lock().insert(*key, value.clone());
+            Ok(())
+        }
+
+        fn remove(&self, key: &u64) {
+            self.held.lock().remove(key);
+        }
+
+        fn flush(&self) -> BoxFuture<'_, Result<(), CacheError>> {
+            Box::pin(std::future::ready(Ok(())))
+        }
+
+        fn fill_stats(&self, _: &mut CacheStats) {}
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_invalidate_racing_a_write_back_removes_the_written_value() {
+        let tier = HeldTier::default();
+        let (held, hold, entered) = (
+            Arc::clone(&tier.held),
+            Arc::clone(&tier.hold),
+            Arc::clone(&tier.entered),
+        );
+        let cache: TieredCache<u64, String> = TieredCacheBuilder::new()
+            .memory_capacity(1)
+            .write_policy(WritePolicy::WriteBack)
+            .lower_tier(Box::new(move |_| {
+                Ok(Box::new(tier) as Box<dyn LowerTier<u64, String>>)
+            }))
+            .build()
+            .await
+            .unwrap();
+        cache.insert(1, "one".into()).await.unwrap();
+        hold.store(true, std::sync::atomic::Ordering::Release);
+        let runtime = tokio::runtime::Handle::current();
+        // One of the two keys leaves memory for room; its write-back waits at the door.
+        let writer = {
+            let (cache, runtime) = (cache.clone(), runtime.clone());
+            std::thread::spawn(move || runtime.block_on(cache.insert(2, "two".into())))
+        };
+        let mut evicted = None;
+        for _ in 0..5_000 {
+            evicted = *entered.lock();
+            if evicted.is_some() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        let evicted = evicted.expect("an insert over capacity writes one value back");
+        let invalidator = {
+            let cache = cache.clone();
+            std::thread::spawn(move || runtime.block_on(cache.invalidate(&evicted)))
+        };
+        // Give the invalidate every chance to run ahead of the held write.
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        hold.store(false, std::sync::atomic::Ordering::Release);
+        writer.join().unwrap().unwrap();
+        invalidator.join().unwrap();
+        assert_eq!(
+            held.lock().get(&evicted),
+            None,
+            "key {evicted} came back below"
+        );
+        assert_eq!(cache.get(&evicted).await, None);
     }
 }

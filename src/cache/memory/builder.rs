@@ -1,6 +1,6 @@
 //! Settings of a [`MemoryCache`] and their checks.
 
-use super::cache::{Inner, Listener, MemoryCache, Weigher};
+use super::cache::{CapacitySink, Inner, Listener, MemoryCache, Weigher};
 use super::entry::RemovalCause;
 use crate::cache::CacheError;
 use crate::cache::time::CacheClock;
@@ -31,7 +31,9 @@ pub struct MemoryCacheBuilder<K, V> {
     tti: Option<Duration>,
     stale_retention: Duration,
     clock: Option<Arc<dyn Clock>>,
+    cache_clock: Option<CacheClock>,
     listener: Option<Listener<K, V>>,
+    sink: Option<CapacitySink<K, V>>,
     _types: PhantomData<fn(K, V)>,
 }
 
@@ -76,7 +78,9 @@ where
             tti: None,
             stale_retention: Duration::ZERO,
             clock: None,
+            cache_clock: None,
             listener: None,
+            sink: None,
             _types: PhantomData,
         }
     }
@@ -146,6 +150,23 @@ where
         self
     }
 
+    /// Shares `clock` with the other tiers of a `TieredCache`, so every tier reads the same
+    /// anchor (two clocks built from one `Clock` can differ by a few milliseconds).
+    pub(crate) fn cache_clock(mut self, clock: CacheClock) -> Self {
+        self.cache_clock = Some(clock);
+        self
+    }
+
+    /// Called with every entry that leaves for capacity (evicted, or refused admission),
+    /// *while the shard's write lock is held*. A write of the same key takes that lock, so
+    /// it is ordered after whatever the sink does with the old value: that is what lets
+    /// `TieredCache` write evicted values to disk without racing a later `invalidate`. The
+    /// sink must not call back into this cache, and must be short.
+    pub(crate) fn capacity_sink(mut self, sink: impl Fn(&K, &V) + Send + Sync + 'static) -> Self {
+        self.sink = Some(Arc::new(sink));
+        self
+    }
+
     /// Checks the settings and builds the cache.
     ///
     /// # Errors
@@ -209,9 +230,11 @@ where
             }
             None => default_shards(capacity),
         };
-        let clock = self
-            .clock
-            .map_or_else(CacheClock::system, CacheClock::custom);
+        let clock = match (self.cache_clock, self.clock) {
+            (Some(shared), _) => shared,
+            (None, Some(custom)) => CacheClock::custom(custom),
+            (None, None) => CacheClock::system(),
+        };
         let per_shard_entries = |cap: u64| {
             if weighted {
                 cap.min(WEIGHTED_SKETCH_ENTRIES)
@@ -229,6 +252,7 @@ where
             millis(self.stale_retention),
             self.weigher,
             self.listener,
+            self.sink,
         )))
     }
 }

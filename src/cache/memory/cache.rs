@@ -21,6 +21,7 @@ pub(super) type Weigher<K, V> = Arc<dyn Fn(&K, &V) -> u32 + Send + Sync>;
 #[cfg(feature = "metrics")]
 type StatField<T> = (&'static str, fn(&MemoryStats) -> T);
 pub(super) type Listener<K, V> = Arc<dyn Fn(K, V, RemovalCause) + Send + Sync>;
+pub(super) type CapacitySink<K, V> = Arc<dyn Fn(&K, &V) + Send + Sync>;
 
 /// What the memory tier holds for a key, as the tiered cache needs to know it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,6 +72,7 @@ pub(super) struct Inner<K, V> {
     stale_ms: u64,
     weigher: Option<Weigher<K, V>>,
     listener: Option<Listener<K, V>>,
+    sink: Option<CapacitySink<K, V>>,
     lookups: LookupCounters,
     capacity: u64,
 }
@@ -90,6 +92,7 @@ where
         stale_ms: u64,
         weigher: Option<Weigher<K, V>>,
         listener: Option<Listener<K, V>>,
+        sink: Option<CapacitySink<K, V>>,
     ) -> Self {
         let hasher = RandomState::default();
         let n = shards as u64;
@@ -108,7 +111,7 @@ where
                         hasher.clone(),
                         0x2545_F491_4F6C_DD1D ^ (i + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15),
                         stale_ms,
-                        listener.is_some(),
+                        listener.is_some() || sink.is_some(),
                     )),
                     reads: (0..read_stripes)
                         .map(|_| CachePadded::new(ReadBuffer::new()))
@@ -126,6 +129,7 @@ where
             stale_ms,
             weigher,
             listener,
+            sink,
             lookups: LookupCounters::new(),
             capacity,
         }
@@ -422,6 +426,14 @@ where
                 now,
                 &mut out,
             );
+            // Still under the shard lock: a write of an evicted key takes this lock too, so
+            // it is ordered after what the sink does with the old value (see
+            // `MemoryCacheBuilder::capacity_sink`).
+            if let Some(sink) = &inner.sink {
+                for (k, v, _) in out.iter().filter(|(_, _, c)| *c == RemovalCause::Size) {
+                    sink(k, v);
+                }
+            }
         }
         self.notify(out);
     }
