@@ -121,7 +121,6 @@ impl DiskStoreBuilder {
     /// from one `Clock` at different moments can differ by the wall-clock anchor. Takes
     /// precedence over [`clock`](Self::clock).
     // Used by `TieredCache`, which is built on another branch.
-    #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) fn cache_clock(mut self, clock: CacheClock) -> Self {
         self.cache_clock = Some(clock);
         self

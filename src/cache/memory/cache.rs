@@ -25,7 +25,6 @@ pub(super) type CapacitySink<K, V> = Arc<dyn Fn(&K, &V) + Send + Sync>;
 
 /// What the memory tier holds for a key, as the tiered cache needs to know it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[allow(dead_code)] // Built here, matched by TieredCache (merged beside this module).
 pub(crate) enum Lookup<V> {
     /// A live value, with its expiry deadline if it has one.
     Hit {
@@ -278,7 +277,6 @@ where
 
     /// Looks `key` up for the tiered cache: counts like [`get`](Self::get), and also
     /// reports an expired value still within the stale retention.
-    #[allow(dead_code)] // Called by TieredCache (merged beside this module).
     pub(crate) fn lookup<Q>(&self, key: &Q) -> Lookup<V>
     where
         K: Borrow<Q>,
@@ -390,14 +388,12 @@ where
 
     /// Inserts with an absolute expiry (Unix ms, from [`now_ms`](Self::now_ms)); `None`
     /// means no time to live (the cache's default does not apply). Time to idle still does.
-    #[allow(dead_code)] // Called by TieredCache (merged beside this module).
     pub(crate) fn insert_at(&self, key: K, value: V, expires_at: Option<UnixMillis>) {
         let now = self.inner.clock.now_ms();
         self.insert_deadline(key, value, expires_at.unwrap_or(NEVER), now);
     }
 
     /// The cache clock's now, in Unix milliseconds.
-    #[allow(dead_code)] // Called by TieredCache (merged beside this module).
     pub(crate) fn now_ms(&self) -> UnixMillis {
         self.inner.clock.now_ms()
     }
