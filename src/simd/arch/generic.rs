@@ -511,15 +511,13 @@ pub(crate) unsafe fn det_cosine_parts<V: Vector>(a: &[E<V>], b: &[E<V>]) -> [E<V
     let regs = DET_LANES / w;
     // SAFETY: CPU support is the caller's.
     let zero = unsafe { V::splat(<E<V>>::ZERO) };
-    // At most 8 registers per part (2-lane vectors); the unused ones are optimised away.
-    let mut ab = [zero; 8];
-    let mut aa = [zero; 8];
-    let mut bb = [zero; 8];
+    // Register r of each part: [a·b, a·a, b·b]. At most 8 (2-lane vectors); the unused ones
+    // are optimised away.
+    let mut acc = [[zero; 3]; 8];
     let mut ca = a.chunks_exact(DET_LANES);
     let mut cb = b.chunks_exact(DET_LANES);
     for (xa, xb) in (&mut ca).zip(&mut cb) {
-        let slots = ab.iter_mut().zip(aa.iter_mut()).zip(bb.iter_mut());
-        for (r, ((sab, saa), sbb)) in slots.take(regs).enumerate() {
+        for (r, [sab, saa, sbb]) in acc.iter_mut().take(regs).enumerate() {
             // SAFETY: chunks hold DET_LANES = regs * LANES elements, so offset r * LANES
             // (r < regs) leaves LANES readable elements; CPU support is the caller's.
             unsafe {
@@ -532,13 +530,14 @@ pub(crate) unsafe fn det_cosine_parts<V: Vector>(a: &[E<V>], b: &[E<V>]) -> [E<V
         }
     }
     let mut l = [[<E<V>>::ZERO; DET_LANES]; 3];
-    for (part, acc) in l.iter_mut().zip([&ab, &aa, &bb]) {
-        for (r, v) in acc.iter().take(regs).enumerate() {
-            // SAFETY: (r + 1) * LANES <= DET_LANES, so the store stays inside `part`.
+    for (r, regs3) in acc.iter().take(regs).enumerate() {
+        for (part, v) in l.iter_mut().zip(regs3) {
+            // SAFETY: (r + 1) * LANES <= DET_LANES, so the store stays inside `part`; CPU
+            // support is the caller's.
             unsafe { v.store(part.as_mut_ptr().add(r * w)) };
         }
     }
-    let [lab, laa, lbb] = &mut l;
+    let [mut lab, mut laa, mut lbb] = l;
     let tail = ca.remainder().iter().zip(cb.remainder());
     for (((sab, saa), sbb), (&p, &q)) in lab
         .iter_mut()
@@ -550,7 +549,7 @@ pub(crate) unsafe fn det_cosine_parts<V: Vector>(a: &[E<V>], b: &[E<V>]) -> [E<V
         *saa = saa.add(p.mul(p));
         *sbb = sbb.add(q.mul(q));
     }
-    [det_tree(l[0]), det_tree(l[1]), det_tree(l[2])]
+    [det_tree(lab), det_tree(laa), det_tree(lbb)]
 }
 
 /// Builds a backend's kernel table for one vector type: a private `#[target_feature]` entry
