@@ -4,6 +4,8 @@
 //! - `dot_f32`, `l2sq_f32`, `cosine_f32` at n = 1 024, 65 536 and 16 Mi; `dot_f64` at 65 536.
 //!   Throughput is in elements (one element = 2 FLOP for dot, 3 for l2sq, 6 for cosine).
 //! - `dot_f32` at 16 Mi also runs `simd::par::dot` (feature `parallel`).
+//! - `det_cosine_f32`, `det_weighted_sum_f32`, `det_variance_f32`: the normal kernel beside
+//!   its deterministic form at n = 1 024 and 65 536 (the cost of fixed bits).
 //! - `read_bandwidth`: a two-stream read (`Σ a[i] + b[i]`, AVX2, four accumulators) over two
 //!   16 Mi-f32 arrays: the memory limit the 16 Mi results are held to
 //!   (peak dot FLOP/s = 2 × bandwidth ÷ 8 bytes).
@@ -327,6 +329,45 @@ fn kernels(c: &mut Criterion) {
     );
 }
 
+/// What the deterministic mode costs: each reduction beside its `*_deterministic` form, f32 at
+/// n = 1 024 and 65 536 (in cache, where the difference shows; out of cache both read at
+/// memory bandwidth). The group names are `det_<kernel>_f32`; `perfkit` is the normal kernel.
+fn deterministic(c: &mut Criterion) {
+    type Pair = (&'static str, Kernel<f32>, Kernel<f32>);
+    let pairs: [Pair; 3] = [
+        (
+            "det_cosine_f32",
+            |a, b| simd::cosine(a, b).unwrap_or(f32::NAN),
+            |a, b| simd::deterministic::cosine(a, b).unwrap_or(f32::NAN),
+        ),
+        (
+            "det_weighted_sum_f32",
+            |a, b| simd::weighted_sum(a, b).unwrap_or(f32::NAN),
+            |a, b| simd::deterministic::weighted_sum(a, b).unwrap_or(f32::NAN),
+        ),
+        (
+            "det_variance_f32",
+            |a, _| simd::variance(a).unwrap_or(f32::NAN),
+            |a, _| simd::deterministic::variance(a).unwrap_or(f32::NAN),
+        ),
+    ];
+    for (name, normal, det) in pairs {
+        let mut group = c.benchmark_group(name);
+        for n in [1024, 65_536] {
+            configure(&mut group, n);
+            group.throughput(Throughput::Elements(n as u64));
+            let a: Vec<f32> = inputs(n, 5);
+            let b: Vec<f32> = inputs(n, 6);
+            for (label, f) in [("perfkit", normal), ("perfkit_deterministic", det)] {
+                group.bench_with_input(BenchmarkId::new(label, n), &n, |bench, _| {
+                    bench.iter(|| f(black_box(&a), black_box(&b)))
+                });
+            }
+        }
+        group.finish();
+    }
+}
+
 /// Two 16 Mi-f32 streams read once each: the bandwidth the 16 Mi results are held to.
 fn read_bandwidth(c: &mut Criterion) {
     let n = 16 << 20;
@@ -348,5 +389,5 @@ fn read_bandwidth(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, kernels, read_bandwidth);
+criterion_group!(benches, kernels, deterministic, read_bandwidth);
 criterion_main!(benches);

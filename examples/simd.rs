@@ -31,9 +31,12 @@ fn main() -> Result<(), simd::SimdError> {
     for backend in Backend::available() {
         let s = Simd::new(backend)?;
         println!(
-            "{backend:?}: sum = {:e}, sum_deterministic = {:e}",
+            "{backend:?}: sum = {:e}, sum_deterministic = {:e}, cosine_deterministic = {:e}, \
+             variance_deterministic = {:e}",
             s.sum(&a),
-            s.sum_deterministic(&a)
+            s.sum_deterministic(&a),
+            s.cosine_deterministic(&a, &b)?,
+            s.variance_deterministic(&a)?
         );
     }
 

@@ -26,3 +26,21 @@ pub fn l2_squared<T: Element>(a: &[T], b: &[T]) -> Result<T, SimdError> {
 pub fn mean<T: Element>(x: &[T]) -> Result<T, SimdError> {
     Simd::detected().mean_deterministic(x)
 }
+
+/// [`Simd::weighted_sum_deterministic`] on the detected backend.
+#[inline]
+pub fn weighted_sum<T: Element>(values: &[T], weights: &[T]) -> Result<T, SimdError> {
+    Simd::detected().weighted_sum_deterministic(values, weights)
+}
+
+/// [`Simd::cosine_deterministic`] on the detected backend.
+#[inline]
+pub fn cosine<T: Element>(a: &[T], b: &[T]) -> Result<T, SimdError> {
+    Simd::detected().cosine_deterministic(a, b)
+}
+
+/// [`Simd::variance_deterministic`] on the detected backend.
+#[inline]
+pub fn variance<T: Element>(x: &[T]) -> Result<T, SimdError> {
+    Simd::detected().variance_deterministic(x)
+}

@@ -41,4 +41,8 @@ pub struct Kernels<T: 'static> {
     pub det_sum: fn(&[T]) -> T,
     pub det_dot: fn(&[T], &[T]) -> T,
     pub det_l2: fn(&[T], &[T]) -> T,
+    /// `Σ (x - m)²` of one block, in the deterministic layout.
+    pub det_sq_dev: fn(&[T], T) -> T,
+    /// `[a·b, a·a, b·b]` of one block in one pass, each exactly as `det_dot` computes it.
+    pub det_cosine_parts: fn(&[T], &[T]) -> [T; 3],
 }

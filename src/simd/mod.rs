@@ -4,7 +4,8 @@
 //!   [`fma`].
 //! - Reductions: [`sum`], [`dot`], [`min`], [`max`], [`argmin`], [`argmax`], [`l2_squared`],
 //!   [`cosine`], [`weighted_sum`], [`mean`], [`variance`].
-//! - [`deterministic`]: `sum`, `dot`, `l2_squared`, `mean` with the same bits on every backend.
+//! - [`deterministic`]: `sum`, `dot`, `l2_squared`, `mean`, `weighted_sum`, `cosine`,
+//!   `variance` with the same bits on every backend.
 //! - `par` (feature `parallel`): the same kernels over rayon chunks.
 //!
 //! All are generic over the sealed [`Element`] trait (`f32`, `f64`) and never panic: slices
@@ -43,14 +44,21 @@
 //!
 //! ## Deterministic mode
 //!
-//! [`Simd::sum_deterministic`] (and `dot`, `l2_squared`, `mean`; free functions in
-//! [`deterministic`]) fix the arithmetic, not just the backend: the input is cut into blocks
-//! of 4 096 elements; in each block element `i` is added to lane `i % 16` in index order
-//! (products rounded before the add, never fused), the 16 lanes are combined in a fixed tree
-//! (lane `j` += lane `j + w` for `w` = 8, 4, 2, 1), and the block results are added left to
-//! right. Every backend runs exactly these operations, so the result has the same bits on
-//! Scalar, SSE2, AVX2 and NEON; `par`'s deterministic functions use the same blocks, so
-//! their result does not depend on the number of threads either. In cache they can be slower
+//! [`Simd::sum_deterministic`] (and `dot`, `l2_squared`, `mean`, `weighted_sum`, `cosine`,
+//! `variance`; free functions in [`deterministic`]) fix the arithmetic, not just the backend:
+//! the input is cut into blocks of 4 096 elements; in each block term `i` is added to lane
+//! `i % 16` in index order (products rounded before the add, never fused), the 16 lanes are
+//! combined in a fixed tree (lane `j` += lane `j + w` for `w` = 8, 4, 2, 1), and the block
+//! results are added left to right. The terms: `x[i]` for `sum` and `mean` (then one division
+//! by `n`); `a[i]·b[i]` for `dot` and `weighted_sum`; `(a[i] - b[i])²` for `l2_squared`;
+//! for `cosine` the three sums `a·b`, `a·a`, `b·b` side by side in one pass (each the same
+//! bits as `dot_deterministic` of its pair), then `a·b / (√(a·a)·√(b·b))` clamped to [-1, 1];
+//! for `variance` two passes, the deterministic mean `m`, then terms `(x[i] - m)²`, divided by
+//! `n`. Square root and division are correctly rounded in IEEE 754, so they add no backend
+//! dependence. Every backend runs exactly these operations, so the result has the same bits
+//! on Scalar, SSE2, AVX2 and NEON; `par`'s deterministic functions use the same blocks, so
+//! their result does not depend on the number of threads either. Errors, empty inputs and
+//! NaN behave as in the non-deterministic functions (above). In cache they can be slower
 //! than the normal kernels (16 lanes are only two AVX2 accumulators, and there is no fused
 //! multiply-add); out of cache both run at memory bandwidth.
 //!

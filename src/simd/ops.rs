@@ -27,6 +27,13 @@ pub(crate) fn fold_in_order<T: Element>(parts: impl IntoIterator<Item = T>) -> T
     it.fold(first, |acc, p| acc + p)
 }
 
+/// [`fold_in_order`] for each of the three cosine parts.
+pub(crate) fn fold3_in_order<T: Element>(parts: impl IntoIterator<Item = [T; 3]>) -> [T; 3] {
+    let mut it = parts.into_iter();
+    let first = it.next().unwrap_or_default();
+    it.fold(first, |[x, y, z], [p, q, r]| [x + p, y + q, z + r])
+}
+
 pub(crate) fn finish_cosine<T: Element>([ab, aa, bb]: [T; 3]) -> Result<T, SimdError> {
     let denom = aa.__sqrt() * bb.__sqrt();
     if denom == T::default() {
@@ -224,5 +231,52 @@ impl Simd {
             return Err(SimdError::Empty);
         }
         Ok(self.sum_deterministic(x) / T::__from_usize(x.len()))
+    }
+
+    /// `Σ w[i]·x[i]` with the deterministic layout (it is [`Simd::dot_deterministic`] of the
+    /// values and weights); 0 for empty slices, [`SimdError::LengthMismatch`] naming
+    /// `weights` when the lengths differ.
+    pub fn weighted_sum_deterministic<T: Element>(
+        &self,
+        values: &[T],
+        weights: &[T],
+    ) -> Result<T, SimdError> {
+        same_len("weights", values.len(), weights.len())?;
+        let k = T::__kernels(self);
+        Ok(fold_in_order(
+            values
+                .chunks(DET_BLOCK)
+                .zip(weights.chunks(DET_BLOCK))
+                .map(|(x, w)| (k.det_dot)(x, w)),
+        ))
+    }
+
+    /// [`Simd::cosine`] with the deterministic layout: `a·b`, `a·a` and `b·b` are each
+    /// computed exactly as [`Simd::dot_deterministic`] would (one pass over both inputs), then
+    /// `a·b / (√(a·a)·√(b·b))` (correctly rounded IEEE operations), clamped to [-1, 1].
+    /// [`SimdError::Empty`] for empty slices, [`SimdError::ZeroNorm`] when either vector is all
+    /// zeros; NaN when an input holds NaN.
+    pub fn cosine_deterministic<T: Element>(&self, a: &[T], b: &[T]) -> Result<T, SimdError> {
+        same_len("b", a.len(), b.len())?;
+        if a.is_empty() {
+            return Err(SimdError::Empty);
+        }
+        let k = T::__kernels(self);
+        finish_cosine(fold3_in_order(
+            a.chunks(DET_BLOCK)
+                .zip(b.chunks(DET_BLOCK))
+                .map(|(x, y)| (k.det_cosine_parts)(x, y)),
+        ))
+    }
+
+    /// The population variance with the deterministic layout, in two fixed passes: the mean
+    /// `m` from [`Simd::mean_deterministic`], then `Σ (x[i] - m)²` (deviation rounded, squared,
+    /// added to lane `i % 16` of its block), divided by `n`. [`SimdError::Empty`] for an empty
+    /// slice; NaN when an element is NaN or infinite.
+    pub fn variance_deterministic<T: Element>(&self, x: &[T]) -> Result<T, SimdError> {
+        let m = self.mean_deterministic(x)?;
+        let k = T::__kernels(self);
+        let dev = fold_in_order(x.chunks(DET_BLOCK).map(|c| (k.det_sq_dev)(c, m)));
+        Ok(dev / T::__from_usize(x.len()))
     }
 }

@@ -24,7 +24,7 @@
 
 use rayon::prelude::*;
 
-use super::ops::{DET_BLOCK, finish_cosine, fold_in_order, same_len};
+use super::ops::{DET_BLOCK, finish_cosine, fold_in_order, fold3_in_order, same_len};
 use super::{Element, Simd, SimdError};
 
 /// Bytes of each input stream per chunk: 128 KiB (32 768 `f32`), so the two inputs of `dot`
@@ -99,10 +99,12 @@ pub fn cosine<T: Element>(a: &[T], b: &[T]) -> Result<T, SimdError> {
     if a.is_empty() {
         return Err(SimdError::Empty);
     }
-    let parts = map2(a, b, chunk::<T>(), k::<T>().cosine_parts);
-    let mut it = parts.into_iter();
-    let first = it.next().unwrap_or_default();
-    finish_cosine(it.fold(first, |[x, y, z], [p, q, r]| [x + p, y + q, z + r]))
+    finish_cosine(fold3_in_order(map2(
+        a,
+        b,
+        chunk::<T>(),
+        k::<T>().cosine_parts,
+    )))
 }
 
 /// [`crate::simd::mean`] over chunks.
@@ -249,4 +251,46 @@ pub fn dot_deterministic<T: Element>(a: &[T], b: &[T]) -> Result<T, SimdError> {
 pub fn l2_squared_deterministic<T: Element>(a: &[T], b: &[T]) -> Result<T, SimdError> {
     same_len("b", a.len(), b.len())?;
     Ok(fold_in_order(map2(a, b, DET_BLOCK, k::<T>().det_l2)))
+}
+
+/// [`crate::simd::deterministic::mean`] over threads.
+pub fn mean_deterministic<T: Element>(x: &[T]) -> Result<T, SimdError> {
+    if x.is_empty() {
+        return Err(SimdError::Empty);
+    }
+    Ok(sum_deterministic(x) / T::__from_usize(x.len()))
+}
+
+/// [`crate::simd::deterministic::weighted_sum`] over threads.
+pub fn weighted_sum_deterministic<T: Element>(values: &[T], weights: &[T]) -> Result<T, SimdError> {
+    same_len("weights", values.len(), weights.len())?;
+    Ok(fold_in_order(map2(
+        values,
+        weights,
+        DET_BLOCK,
+        k::<T>().det_dot,
+    )))
+}
+
+/// [`crate::simd::deterministic::cosine`] over threads: the three parts of each block in
+/// parallel, added block by block in order.
+pub fn cosine_deterministic<T: Element>(a: &[T], b: &[T]) -> Result<T, SimdError> {
+    same_len("b", a.len(), b.len())?;
+    if a.is_empty() {
+        return Err(SimdError::Empty);
+    }
+    finish_cosine(fold3_in_order(map2(
+        a,
+        b,
+        DET_BLOCK,
+        k::<T>().det_cosine_parts,
+    )))
+}
+
+/// [`crate::simd::deterministic::variance`] over threads: both passes (the mean, then the
+/// squared deviations) run over the blocks in parallel and combine them in order.
+pub fn variance_deterministic<T: Element>(x: &[T]) -> Result<T, SimdError> {
+    let m = mean_deterministic(x)?;
+    let dev = fold_in_order(map2(x, x, DET_BLOCK, |c, _| (k::<T>().det_sq_dev)(c, m)));
+    Ok(dev / T::__from_usize(x.len()))
 }

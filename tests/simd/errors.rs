@@ -1,6 +1,6 @@
 //! Mismatched lengths, empty inputs and unavailable backends: typed errors, never a panic.
 
-use perfkit::simd::{self, Backend, Simd, SimdError};
+use perfkit::simd::{self, Backend, Simd, SimdError, deterministic};
 
 use crate::support::backends;
 
@@ -43,7 +43,22 @@ fn length_mismatch_is_an_error() {
             s.l2_squared_deterministic(&a, &short),
             Err(mismatch("b", 5, 4))
         );
+        assert_eq!(
+            s.weighted_sum_deterministic(&a, &short),
+            Err(mismatch("weights", 5, 4))
+        );
+        assert_eq!(s.cosine_deterministic(&short, &a), Err(mismatch("b", 4, 5)));
+        // Length checks come before the empty check, as in `cosine`.
+        assert_eq!(s.cosine_deterministic(&[], &a), Err(mismatch("b", 0, 5)));
     }
+    assert_eq!(
+        deterministic::weighted_sum(&[1.0f64], &[]),
+        Err(mismatch("weights", 1, 0))
+    );
+    assert_eq!(
+        deterministic::cosine(&[1.0f64], &[]),
+        Err(mismatch("b", 1, 0))
+    );
     assert_eq!(simd::dot(&[1.0f64], &[]), Err(mismatch("b", 1, 0)));
     let e = simd::dot(&[1.0f64], &[]).unwrap_err().to_string();
     assert_eq!(e, "length mismatch: b has 0 elements, expected 1");
@@ -62,6 +77,9 @@ fn empty_inputs() {
         assert_eq!(s.dot_deterministic(&e, &e), Ok(0.0));
         assert_eq!(s.mean(&e), Err(SimdError::Empty));
         assert_eq!(s.mean_deterministic(&e), Err(SimdError::Empty));
+        assert_eq!(s.weighted_sum_deterministic(&e, &e), Ok(0.0));
+        assert_eq!(s.cosine_deterministic(&e, &e), Err(SimdError::Empty));
+        assert_eq!(s.variance_deterministic(&e), Err(SimdError::Empty));
         assert_eq!(s.variance(&e), Err(SimdError::Empty));
         assert_eq!(s.cosine(&e, &e), Err(SimdError::Empty));
         assert_eq!(s.min(&e), None);
@@ -82,6 +100,8 @@ fn cosine_of_a_zero_vector_is_an_error() {
             let x = vec![1.5f64; n];
             assert_eq!(s.cosine(&z, &x), Err(SimdError::ZeroNorm), "{b:?} n={n}");
             assert_eq!(s.cosine(&x, &z), Err(SimdError::ZeroNorm), "{b:?} n={n}");
+            assert_eq!(s.cosine_deterministic(&z, &x), Err(SimdError::ZeroNorm));
+            assert_eq!(s.cosine_deterministic(&x, &z), Err(SimdError::ZeroNorm));
             // Parallel vectors: 1, opposite: -1, to a few ulps and never past them.
             let same = s.cosine(&x, &x).unwrap();
             assert!(
@@ -94,6 +114,11 @@ fn cosine_of_a_zero_vector_is_an_error() {
             // Rounding above 1 is clamped: 3 elements of 0.1 give a·b / (‖a‖·‖b‖) > 1 unclamped.
             let t = [0.1f32, 0.1, 0.1];
             assert!(s.cosine(&t, &t).unwrap() <= 1.0);
+            assert!(s.cosine_deterministic(&t, &t).unwrap() <= 1.0);
+            let same = s.cosine_deterministic(&x, &x).unwrap();
+            assert!(same <= 1.0 && same > 1.0 - 4.0 * f64::EPSILON);
+            let opposite = s.cosine_deterministic(&x, &neg).unwrap();
+            assert!((-1.0..-1.0 + 4.0 * f64::EPSILON).contains(&opposite));
         }
     }
 }
@@ -127,8 +152,14 @@ fn variance_and_mean_values() {
         assert_eq!(s.variance(&x), Ok(4.0), "{b:?}");
         assert_eq!(s.variance(&[3.0f32]), Ok(0.0));
         // Two-pass: a large offset does not cancel the variance away.
-        let y: Vec<f32> = (0..1000).map(|i| 1.0e4 + (i % 2) as f32).collect();
+        // (100 elements under Miri, where this test only needs to reach the kernels.)
+        let len = if cfg!(miri) { 100 } else { 1000 };
+        let y: Vec<f32> = (0..len).map(|i| 1.0e4 + (i % 2) as f32).collect();
         let v = s.variance(&y).unwrap();
+        assert!((v - 0.25).abs() < 1e-3, "{b:?}: {v}");
+        assert_eq!(s.variance_deterministic(&x), Ok(4.0), "{b:?}");
+        assert_eq!(s.variance_deterministic(&[3.0f32]), Ok(0.0));
+        let v = s.variance_deterministic(&y).unwrap();
         assert!((v - 0.25).abs() < 1e-3, "{b:?}: {v}");
     }
 }

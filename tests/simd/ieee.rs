@@ -29,6 +29,22 @@ fn nan_everywhere<T: Float>() {
                     s.dot_deterministic(&x, &y).unwrap().is_nan(),
                     "dot_det {ctx}"
                 );
+                assert!(
+                    s.weighted_sum_deterministic(&y, &x).unwrap().is_nan(),
+                    "weighted_det {ctx}"
+                );
+                assert!(
+                    s.cosine_deterministic(&x, &y).unwrap().is_nan(),
+                    "cosine_det {ctx}"
+                );
+                assert!(
+                    s.cosine_deterministic(&y, &x).unwrap().is_nan(),
+                    "cosine_det swapped {ctx}"
+                );
+                assert!(
+                    s.variance_deterministic(&x).unwrap().is_nan(),
+                    "variance_det {ctx}"
+                );
                 assert!(s.min(&x).unwrap().is_nan(), "min {ctx}");
                 assert!(s.max(&x).unwrap().is_nan(), "max {ctx}");
                 assert_eq!(s.argmin(&x), Some(p), "argmin {ctx}");
@@ -84,6 +100,14 @@ fn infinities() {
             a[n / 2] = f64::INFINITY;
             z[n / 2] = 0.0;
             assert!(s.dot(&a, &z).unwrap().is_nan(), "{b:?} n={n}");
+            // An infinity makes the deviations inf - inf: the variance is NaN, not inf.
+            let mut v = vec![1.0f64; n];
+            v[n - 1] = f64::INFINITY;
+            assert!(s.variance(&v).unwrap().is_nan(), "{b:?} n={n}");
+            assert!(
+                s.variance_deterministic(&v).unwrap().is_nan(),
+                "{b:?} n={n}"
+            );
             // Overflow to infinity in a sum of finite values.
             let big = vec![f32::MAX; n];
             assert_eq!(s.sum(&big), f32::INFINITY, "{b:?} n={n}");

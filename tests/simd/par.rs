@@ -175,3 +175,128 @@ fn errors() {
     ));
     assert_eq!(par::variance::<f64>(&[]), Err(SimdError::Empty));
 }
+
+/// The deterministic reductions derived from the block kernels (`weighted_sum`, `cosine`,
+/// `variance`, and `mean`): the same bits on 1, 2 and several threads, at unaligned offsets,
+/// below and above the threading threshold, as the single-threaded deterministic functions on
+/// every backend this CPU runs; and within the oracle's bounds of the f64 reference.
+fn derived_deterministic_any_threads<T: Float>() {
+    let pools: Vec<rayon::ThreadPool> = [1, 2, 3, 5, 8]
+        .into_iter()
+        .map(|t| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(t)
+                .build()
+                .unwrap()
+        })
+        .collect();
+    let all = backends();
+    let mut rng = Rng::new(31);
+    for n in [0, 1, 4_097, 100_003, 1_000_003] {
+        let a: Vec<T> = random(&mut rng, n + 8);
+        let b: Vec<T> = random(&mut rng, n + 8);
+        for (oa, ob) in [(0, 0), (1, 6), (3, 5)] {
+            let (x, y) = (&a[oa..oa + n], &b[ob..ob + n]);
+            let ctx = format!("{} n={n} offsets {oa}/{ob}", T::NAME);
+            let run = || {
+                [
+                    par::weighted_sum_deterministic(x, y).map(Float::bits),
+                    par::cosine_deterministic(x, y).map(Float::bits),
+                    par::variance_deterministic(x).map(Float::bits),
+                    par::mean_deterministic(x).map(Float::bits),
+                ]
+            };
+            let per_pool: Vec<_> = pools.iter().map(|p| p.install(run)).collect();
+            for (p, got) in pools.iter().zip(&per_pool) {
+                assert_eq!(
+                    got,
+                    &per_pool[0],
+                    "{} threads vs 1, {ctx}",
+                    p.current_num_threads()
+                );
+            }
+            for (bk, s) in &all {
+                let single = [
+                    s.weighted_sum_deterministic(x, y).map(Float::bits),
+                    s.cosine_deterministic(x, y).map(Float::bits),
+                    s.variance_deterministic(x).map(Float::bits),
+                    s.mean_deterministic(x).map(Float::bits),
+                ];
+                assert_eq!(per_pool[0], single, "par vs {bk:?}, {ctx}");
+            }
+            if n == 0 {
+                assert_eq!(per_pool[0][1], Err(SimdError::Empty));
+                assert_eq!(per_pool[0][2], Err(SimdError::Empty));
+                assert_eq!(per_pool[0][3], Err(SimdError::Empty));
+                continue;
+            }
+            let (want, abs) = ref_dot(x, y);
+            let got = par::weighted_sum_deterministic(x, y).unwrap();
+            assert_close(
+                "par::weighted_sum_deterministic",
+                got,
+                want,
+                bound::<T>(n, abs),
+            );
+            let (aa, _) = ref_dot(x, x);
+            let (bb, _) = ref_dot(y, y);
+            let got = par::cosine_deterministic(x, y).unwrap();
+            let tol = (n as f64 + 8.0) * T::EPS;
+            assert_close(
+                "par::cosine_deterministic",
+                got,
+                want / (aa.sqrt() * bb.sqrt()),
+                tol,
+            );
+            let mean = ref_sum(x).0 / n as f64;
+            let dev: f64 = x.iter().map(|&v| (v.to_f64() - mean).powi(2)).sum();
+            let tol = bound::<T>(n, dev) / n as f64 + (n as f64 + 1.0).powi(2) * T::EPS.powi(2);
+            let got = par::variance_deterministic(x).unwrap();
+            assert_close("par::variance_deterministic", got, dev / n as f64, tol);
+        }
+    }
+}
+
+#[test]
+fn derived_deterministic_same_bits_any_threads_f32() {
+    derived_deterministic_any_threads::<f32>();
+}
+
+#[test]
+fn derived_deterministic_same_bits_any_threads_f64() {
+    derived_deterministic_any_threads::<f64>();
+}
+
+#[test]
+fn derived_deterministic_errors() {
+    let a = vec![1.0f32; 300_000];
+    assert_eq!(
+        par::weighted_sum_deterministic(&a, &a[1..]),
+        Err(SimdError::LengthMismatch {
+            name: "weights",
+            expected: 300_000,
+            found: 299_999
+        })
+    );
+    assert!(matches!(
+        par::cosine_deterministic(&a, &a[1..]),
+        Err(SimdError::LengthMismatch { name: "b", .. })
+    ));
+    let z = vec![0.0f32; 300_000];
+    assert_eq!(par::cosine_deterministic(&a, &z), Err(SimdError::ZeroNorm));
+    assert_eq!(par::weighted_sum_deterministic::<f64>(&[], &[]), Ok(0.0));
+    assert_eq!(
+        par::cosine_deterministic::<f64>(&[], &[]),
+        Err(SimdError::Empty)
+    );
+    assert_eq!(
+        par::variance_deterministic::<f32>(&[]),
+        Err(SimdError::Empty)
+    );
+    assert_eq!(par::mean_deterministic::<f32>(&[]), Err(SimdError::Empty));
+    let mut x = a.clone();
+    x[250_000] = f32::NAN;
+    assert!(par::variance_deterministic(&x).unwrap().is_nan());
+    assert!(par::cosine_deterministic(&x, &a).unwrap().is_nan());
+    assert!(par::weighted_sum_deterministic(&a, &x).unwrap().is_nan());
+}

@@ -31,6 +31,7 @@ pub trait Float: Element + PartialEq + core::fmt::Display {
     fn is_nan(self) -> bool;
     fn bits(self) -> u64;
     fn mul_add(self, b: Self, c: Self) -> Self;
+    fn sqrt(self) -> Self;
 }
 
 macro_rules! float {
@@ -52,6 +53,9 @@ macro_rules! float {
             }
             fn mul_add(self, b: Self, c: Self) -> Self {
                 <$t>::mul_add(self, b, c)
+            }
+            fn sqrt(self) -> Self {
+                <$t>::sqrt(self)
             }
         }
     };

@@ -482,6 +482,76 @@ pub(crate) unsafe fn det_l2<V: Vector>(a: &[E<V>], b: &[E<V>]) -> E<V> {
     )
 }
 
+/// `Σ (x[i] - m)²` of one deterministic block: `det_l2` against a constant, so the deviation
+/// is rounded, then squared (rounded), then added to lane `i % 16`.
+#[inline(always)]
+pub(crate) unsafe fn det_sq_dev<V: Vector>(x: &[E<V>], m: E<V>) -> E<V> {
+    // SAFETY: CPU support is the caller's.
+    let vm = unsafe { V::splat(m) };
+    det_reduce!(
+        x,
+        x,
+        |v, _u| {
+            let d = v.sub(vm);
+            d.mul(d)
+        },
+        |p, _q| {
+            let d = p.sub(m);
+            d.mul(d)
+        }
+    )
+}
+
+/// `[a·b, a·a, b·b]` of one deterministic block in one pass over both inputs. Each of the
+/// three runs exactly the operations of `det_dot` on its pair (same lanes, same order, same
+/// tree), so the parts equal three `det_dot` calls bit for bit; they only share the loads.
+#[inline(always)]
+pub(crate) unsafe fn det_cosine_parts<V: Vector>(a: &[E<V>], b: &[E<V>]) -> [E<V>; 3] {
+    let w = V::LANES;
+    let regs = DET_LANES / w;
+    // SAFETY: CPU support is the caller's.
+    let zero = unsafe { V::splat(<E<V>>::ZERO) };
+    // Register r of each part: [a·b, a·a, b·b]. At most 8 (2-lane vectors); the unused ones
+    // are optimised away.
+    let mut acc = [[zero; 3]; 8];
+    let mut ca = a.chunks_exact(DET_LANES);
+    let mut cb = b.chunks_exact(DET_LANES);
+    for (xa, xb) in (&mut ca).zip(&mut cb) {
+        for (r, [sab, saa, sbb]) in acc.iter_mut().take(regs).enumerate() {
+            // SAFETY: chunks hold DET_LANES = regs * LANES elements, so offset r * LANES
+            // (r < regs) leaves LANES readable elements; CPU support is the caller's.
+            unsafe {
+                let x = V::load(xa.as_ptr().add(r * w));
+                let y = V::load(xb.as_ptr().add(r * w));
+                *sab = sab.add(x.mul(y));
+                *saa = saa.add(x.mul(x));
+                *sbb = sbb.add(y.mul(y));
+            }
+        }
+    }
+    let mut l = [[<E<V>>::ZERO; DET_LANES]; 3];
+    for (r, regs3) in acc.iter().take(regs).enumerate() {
+        for (part, v) in l.iter_mut().zip(regs3) {
+            // SAFETY: (r + 1) * LANES <= DET_LANES, so the store stays inside `part`; CPU
+            // support is the caller's.
+            unsafe { v.store(part.as_mut_ptr().add(r * w)) };
+        }
+    }
+    let [mut lab, mut laa, mut lbb] = l;
+    let tail = ca.remainder().iter().zip(cb.remainder());
+    for (((sab, saa), sbb), (&p, &q)) in lab
+        .iter_mut()
+        .zip(laa.iter_mut())
+        .zip(lbb.iter_mut())
+        .zip(tail)
+    {
+        *sab = sab.add(p.mul(q));
+        *saa = saa.add(p.mul(p));
+        *sbb = sbb.add(q.mul(q));
+    }
+    [det_tree(lab), det_tree(laa), det_tree(lbb)]
+}
+
 /// Builds a backend's kernel table for one vector type: a private `#[target_feature]` entry
 /// point per kernel (so the generic code above is compiled with the backend's instructions)
 /// and a safe wrapper in the table. `$avail` must be true only on CPUs that run `$V`; the table
@@ -567,6 +637,14 @@ macro_rules! kernel_table {
                 // SAFETY: the CPU has this backend's features (the caller's promise, above).
                 unsafe { generic::det_l2::<V>(a, b) }
             }
+            $(#[$attr])* unsafe fn det_sq_dev(x: &[T], m: T) -> T {
+                // SAFETY: the CPU has this backend's features (the caller's promise, above).
+                unsafe { generic::det_sq_dev::<V>(x, m) }
+            }
+            $(#[$attr])* unsafe fn det_cosine_parts(a: &[T], b: &[T]) -> [T; 3] {
+                // SAFETY: the CPU has this backend's features (the caller's promise, above).
+                unsafe { generic::det_cosine_parts::<V>(a, b) }
+            }
 
             // Every wrapper below calls an entry point: TABLE is visible only to the backend's
             // own module and is handed out by `table()` after `$avail` confirmed the CPU runs
@@ -607,6 +685,10 @@ macro_rules! kernel_table {
                 det_dot: |a, b| unsafe { det_dot(a, b) },
                 // SAFETY: `table()` hands TABLE out only once `$avail` held (above).
                 det_l2: |a, b| unsafe { det_l2(a, b) },
+                // SAFETY: `table()` hands TABLE out only once `$avail` held (above).
+                det_sq_dev: |x, m| unsafe { det_sq_dev(x, m) },
+                // SAFETY: `table()` hands TABLE out only once `$avail` held (above).
+                det_cosine_parts: |a, b| unsafe { det_cosine_parts(a, b) },
             };
 
             /// The table, if this CPU runs the backend.
