@@ -136,7 +136,7 @@ impl Section for Cache {
                 let target = baseline::find("cache.hit_ratio").expect("a documented baseline");
                 out.push(Figure::checked(
                     "cache.hit_ratio",
-                    target.clone(),
+                    *target,
                     ratio,
                     format!(
                         "MemoryCache on {TRACE}, {CAPACITY} entries, {} requests; \
@@ -157,7 +157,7 @@ impl Section for Cache {
         let target = baseline::find("cache.miss.p95").expect("a documented baseline");
         out.push(Figure::checked(
             "cache.miss.p95",
-            target.clone(),
+            *target,
             p95,
             format!(
                 "the cache's own share of a miss (the loader answers at once; a real miss adds \
