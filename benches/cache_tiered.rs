@@ -73,21 +73,30 @@ fn get_hit(c: &mut Criterion) {
     let mut group = c.benchmark_group("tiered_get_hit");
     configure(&mut group);
     group.throughput(Throughput::Elements(1));
-    let mut k = 0u64;
-    let mut next = move || {
-        k = (k + 7) % KEYS;
-        k
-    };
+    // Each function walks the same key sequence from its own counter.
+    fn keys() -> impl FnMut() -> u64 {
+        let mut k = 0u64;
+        move || {
+            k = (k + 7) % KEYS;
+            k
+        }
+    }
     group.bench_function("perfkit_tiered", |b| {
+        let mut next = keys();
         b.iter(|| black_box(ready(tiered.get(&next()))))
     });
     group.bench_function("perfkit_memory", |b| {
+        let mut next = keys();
         b.iter(|| black_box(memory.get(&next())))
     });
     group.bench_function("moka_future", |b| {
+        let mut next = keys();
         b.iter(|| black_box(ready(moka.get(&next()))))
     });
-    group.bench_function("quick_cache", |b| b.iter(|| black_box(quick.get(&next()))));
+    group.bench_function("quick_cache", |b| {
+        let mut next = keys();
+        b.iter(|| black_box(quick.get(&next())))
+    });
     group.finish();
 }
 
