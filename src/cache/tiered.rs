@@ -34,7 +34,9 @@ pub enum WritePolicy {
     WriteThrough,
     /// A value goes down only when the memory tier evicts it for room (or refuses to admit
     /// it): fewer disk writes for short-lived values, but whatever is still in memory at
-    /// shutdown is not on disk.
+    /// shutdown is not on disk. An `insert` also queues the removal of the key's older value
+    /// below (so it cannot come back once the new one expires from memory); that removal is
+    /// never dropped, so with the disk queue full the insert waits for room.
     WriteBack,
 }
 
