@@ -8,7 +8,6 @@
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hash};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -76,8 +75,6 @@ type FlightMap<K, V> = HashMap<K, Arc<Flight<V>>, foldhash::fast::RandomState>;
 pub(crate) struct Flights<K, V> {
     shards: Box<[Mutex<FlightMap<K, V>>]>,
     hasher: foldhash::fast::RandomState,
-    /// Lets writes skip the map entirely in the common case of no load running.
-    running: AtomicUsize,
 }
 
 impl<K: Hash + Eq + Clone, V: Clone> Flights<K, V> {
@@ -87,7 +84,6 @@ impl<K: Hash + Eq + Clone, V: Clone> Flights<K, V> {
                 .map(|_| Mutex::new(HashMap::default()))
                 .collect(),
             hasher: foldhash::fast::RandomState::default(),
-            running: AtomicUsize::new(0),
         }
     }
 
@@ -112,7 +108,6 @@ impl<K: Hash + Eq + Clone, V: Clone> Flights<K, V> {
             error_type: TypeId::of::<E>(),
         });
         map.insert(key.clone(), Arc::clone(&flight));
-        self.running.fetch_add(1, Ordering::AcqRel);
         Role::Lead(flight)
     }
 
@@ -126,7 +121,6 @@ impl<K: Hash + Eq + Clone, V: Clone> Flights<K, V> {
             let mut map = self.shard(key).lock();
             if map.get(key).is_some_and(|f| Arc::ptr_eq(f, flight)) {
                 map.remove(key);
-                self.running.fetch_sub(1, Ordering::AcqRel);
             }
         }
         flight.done.notify_waiters();

@@ -19,7 +19,7 @@ use std::time::Duration;
 pub(super) type Weigher<K, V> = Arc<dyn Fn(&K, &V) -> u32 + Send + Sync>;
 /// A series name and how to read it from a stats snapshot.
 #[cfg(feature = "metrics")]
-type StatField<T> = (&'static str, fn(&MemoryStats) -> T);
+type StatField<T> = crate::metrics::export::Field<MemoryStats, T>;
 pub(super) type Listener<K, V> = Arc<dyn Fn(K, V, RemovalCause) + Send + Sync>;
 pub(super) type CapacitySink<K, V> = Arc<dyn Fn(&K, &V) + Send + Sync>;
 
@@ -522,9 +522,7 @@ where
         registry: &crate::metrics::Registry,
         prefix: &str,
     ) -> Result<(), crate::metrics::MetricsError> {
-        // Not `metrics::export::Exporter`: that helper is compiled only for the modules listed
-        // in `metrics/mod.rs` (merge note: add `cache` there and this can use it).
-        let weak = Arc::downgrade(&self.inner);
+        let export = crate::metrics::export::Exporter::new(registry, prefix, &self.inner)?;
         let counters: [StatField<u64>; 7] = [
             ("hits_total", |s| s.hits),
             ("misses_total", |s| s.misses),
@@ -535,10 +533,7 @@ where
             ("admission_rejections_total", |s| s.admission_rejections),
         ];
         for (name, read) in counters {
-            let weak = weak.clone();
-            registry.counter_fn(&format!("{prefix}_{name}"), &[], move || {
-                weak.upgrade().map(|inner| read(&inner.stats()))
-            })?;
+            export.counter(name, &[], move |inner| read(&inner.stats()))?;
         }
         let gauges: [StatField<f64>; 4] = [
             ("entries", |s| s.entries as f64),
@@ -547,10 +542,7 @@ where
             ("hit_ratio", MemoryStats::hit_ratio),
         ];
         for (name, read) in gauges {
-            let weak = weak.clone();
-            registry.gauge_fn(&format!("{prefix}_{name}"), &[], move || {
-                weak.upgrade().map(|inner| read(&inner.stats()))
-            })?;
+            export.gauge(name, &[], move |inner| read(&inner.stats()))?;
         }
         Ok(())
     }
