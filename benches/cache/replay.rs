@@ -7,49 +7,38 @@
 use perfkit::cache::memory::MemoryCache;
 use std::collections::{BTreeSet, HashMap};
 
+/// The shared replay loop: a lookup per request, an insert on each miss.
+fn replay(trace: &[u64], mut hit: impl FnMut(u64) -> bool, mut insert: impl FnMut(u64)) -> f64 {
+    let mut hits = 0u64;
+    for &k in trace {
+        if hit(k) {
+            hits += 1;
+        } else {
+            insert(k);
+        }
+    }
+    hits as f64 / trace.len() as f64
+}
+
 /// Hit ratio of perfkit's `MemoryCache` with default settings (shards chosen by capacity).
 pub fn perfkit(trace: &[u64], cap: u64) -> f64 {
     let cache: MemoryCache<u64, ()> = match MemoryCache::new(cap) {
         Ok(c) => c,
         Err(e) => panic!("capacity {cap}: {e}"),
     };
-    let mut hits = 0u64;
-    for &k in trace {
-        if cache.get(&k).is_some() {
-            hits += 1;
-        } else {
-            cache.insert(k, ());
-        }
-    }
-    hits as f64 / trace.len() as f64
+    replay(trace, |k| cache.get(&k).is_some(), |k| cache.insert(k, ()))
 }
 
 /// moka's sync cache with default settings.
 pub fn moka(trace: &[u64], cap: u64) -> f64 {
     let cache: moka::sync::Cache<u64, ()> = moka::sync::Cache::new(cap);
-    let mut hits = 0u64;
-    for &k in trace {
-        if cache.get(&k).is_some() {
-            hits += 1;
-        } else {
-            cache.insert(k, ());
-        }
-    }
-    hits as f64 / trace.len() as f64
+    replay(trace, |k| cache.get(&k).is_some(), |k| cache.insert(k, ()))
 }
 
 /// quick_cache's sync cache with default settings.
 pub fn quick_cache(trace: &[u64], cap: u64) -> f64 {
     let cache: quick_cache::sync::Cache<u64, ()> = quick_cache::sync::Cache::new(cap as usize);
-    let mut hits = 0u64;
-    for &k in trace {
-        if cache.get(&k).is_some() {
-            hits += 1;
-        } else {
-            cache.insert(k, ());
-        }
-    }
-    hits as f64 / trace.len() as f64
+    replay(trace, |k| cache.get(&k).is_some(), |k| cache.insert(k, ()))
 }
 
 /// Exact LRU: a hash map into an index-linked list (head = least recently used).

@@ -99,22 +99,28 @@ async fn waiters_share_the_loaders_error_and_it_is_not_cached() {
     assert_eq!(v, "second");
 }
 
+/// A task calling `get_or_load(1)` whose loader returns `value` once `gate` is notified.
+fn gated_load(
+    cache: &TieredCache<u64, String>,
+    gate: &Arc<Notify>,
+    value: &'static str,
+) -> tokio::task::JoinHandle<Result<String, LoadError<Boom>>> {
+    let (cache, gate) = (cache.clone(), Arc::clone(gate));
+    tokio::spawn(async move {
+        cache
+            .get_or_load(1, move |_| async move {
+                gate.notified().await;
+                Ok::<_, Boom>(value.to_string())
+            })
+            .await
+    })
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_caller_that_gives_up_does_not_cancel_the_load() {
     let cache = cache().await;
     let gate = Arc::new(Notify::new());
-    let leader = {
-        let cache = cache.clone();
-        let gate = Arc::clone(&gate);
-        tokio::spawn(async move {
-            cache
-                .get_or_load(1, move |_| async move {
-                    gate.notified().await;
-                    Ok::<_, Boom>("survived".to_string())
-                })
-                .await
-        })
-    };
+    let leader = gated_load(&cache, &gate, "survived");
     assert!(crate::settle(async || cache.stats().loads.started == 1).await);
     leader.abort();
     assert!(leader.await.unwrap_err().is_cancelled());
@@ -180,18 +186,7 @@ async fn a_write_during_a_load_wins_over_the_loaded_value() {
     for invalidate in [false, true] {
         let cache = cache().await;
         let gate = Arc::new(Notify::new());
-        let load = {
-            let cache = cache.clone();
-            let gate = Arc::clone(&gate);
-            tokio::spawn(async move {
-                cache
-                    .get_or_load(1, move |_| async move {
-                        gate.notified().await;
-                        Ok::<_, Boom>("old".to_string())
-                    })
-                    .await
-            })
-        };
+        let load = gated_load(&cache, &gate, "old");
         assert!(crate::settle(async || cache.stats().loads.started == 1).await);
         if invalidate {
             cache.invalidate(&1).await;
