@@ -2,6 +2,7 @@
 //! The memory tier and the disk store have their own suites (`cache_memory`, `cache_disk`).
 
 mod basics;
+mod codec;
 mod config;
 #[cfg(feature = "cache-disk")]
 mod disk;
