@@ -195,7 +195,9 @@ where
     /// Learns from an access of `key` (`hit`: answered from memory) and starts the load the
     /// model predicts next, if any.
     pub(crate) fn on_access(&self, cache: &TieredCache<K, V>, key: &K, hit: bool) {
-        if self.prefetched.remove(key).is_some() && hit {
+        // `contains_key` takes the shard's read lock; only a key the prefetcher loaded pays
+        // for the write lock of `remove`.
+        if self.prefetched.contains_key(key) && self.prefetched.remove(key).is_some() && hit {
             bump(&cache.inner.counters.prefetch_hits);
         }
         let previous = self.last.lock().replace(key.clone());

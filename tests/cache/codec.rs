@@ -24,7 +24,10 @@ fn every_builtin_codec_round_trips() {
 #[test]
 fn bytes_a_type_did_not_write_are_rejected() {
     let err: CodecError = String::decode(&[0xff, 0xfe]).unwrap_err();
-    assert_eq!((err.direction, err.type_name), ("decoding", "alloc::string::String"));
+    assert_eq!(
+        (err.direction, err.type_name),
+        ("decoding", "alloc::string::String")
+    );
     assert!(Box::<str>::decode(&[0xc3]).is_err());
     assert!(bool::decode(&[2]).is_err());
     assert!(bool::decode(&[]).is_err());
