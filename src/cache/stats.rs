@@ -38,12 +38,15 @@ pub struct CacheStats {
 impl CacheStats {
     /// Hits over lookups, in 0..=1; 0 before the first lookup.
     pub fn hit_ratio(&self) -> f64 {
-        let total = self.hits + self.misses;
-        if total == 0 {
-            0.0
-        } else {
-            self.hits as f64 / total as f64
-        }
+        hit_ratio(self.hits, self.misses)
+    }
+}
+
+/// `hits / (hits + misses)`, or 0.0 before the first lookup.
+pub(crate) fn hit_ratio(hits: u64, misses: u64) -> f64 {
+    match hits + misses {
+        0 => 0.0,
+        total => hits as f64 / total as f64,
     }
 }
 

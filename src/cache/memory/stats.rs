@@ -36,12 +36,7 @@ pub struct MemoryStats {
 impl MemoryStats {
     /// `hits / (hits + misses)`, or 0.0 before the first lookup.
     pub fn hit_ratio(&self) -> f64 {
-        let total = self.hits + self.misses;
-        if total == 0 {
-            0.0
-        } else {
-            self.hits as f64 / total as f64
-        }
+        crate::cache::stats::hit_ratio(self.hits, self.misses)
     }
 }
 
