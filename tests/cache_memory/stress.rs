@@ -60,3 +60,44 @@ fn concurrent_mixed_use_keeps_values_and_bounds() {
     // Every entry ever inserted new is either still there or was reported leaving.
     assert_eq!(s.inserts, cache.len() + reported.load(Ordering::Relaxed));
 }
+
+/// Hits and misses are counted exactly, whatever the number of threads: more threads than
+/// the counters have per-thread stripes (these share one), and threads that exit and are
+/// replaced (the newcomers take over the stripes the others gave back).
+#[test]
+fn lookups_are_counted_exactly_across_many_short_lived_threads() {
+    let cache: MemoryCache<u64, u64> = MemoryCache::new(1_000).unwrap();
+    for k in 0..500 {
+        cache.insert(k, k);
+    }
+    let (mut hits, mut misses) = (0u64, 0u64);
+    for round in 0..3u64 {
+        let counts: Vec<(u64, u64)> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..80u64)
+                .map(|t| {
+                    let cache = &cache;
+                    s.spawn(move || {
+                        let (mut h, mut m) = (0, 0);
+                        for i in 0..2_000u64 {
+                            // Keys 0..1000: about half resident.
+                            let k = (i * 7 + t * 13 + round) % 1_000;
+                            match cache.get(&k) {
+                                Some(_) => h += 1,
+                                None => m += 1,
+                            }
+                        }
+                        (h, m)
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        for (h, m) in counts {
+            hits += h;
+            misses += m;
+        }
+        let s = cache.stats();
+        assert_eq!((s.hits, s.misses), (hits, misses), "round {round}");
+    }
+    assert_eq!(hits + misses, 3 * 80 * 2_000);
+}

@@ -1,10 +1,9 @@
 //! The public handle of the memory tier and its read and write paths.
 
-use super::buffer::ReadBuffer;
 use super::builder::{MemoryCacheBuilder, millis};
 use super::entry::{NEVER, RemovalCause};
 use super::policy::{Core, NewEntry, Removed};
-use super::stats::{LookupCounters, MemoryStats, thread_stripe};
+use super::stats::{LookupCounters, MemoryStats};
 use crate::cache::CacheError;
 use crate::cache::time::{CacheClock, UnixMillis};
 use crossbeam_utils::CachePadded;
@@ -46,19 +45,7 @@ pub(crate) enum Lookup<V> {
 }
 
 struct Shard<K, V> {
-    core: RwLock<Core<K, V, RandomState>>,
-    /// One read buffer per thread stripe, so concurrent readers do not share a buffer's
-    /// cache line.
-    reads: Box<[CachePadded<ReadBuffer>]>,
-}
-
-impl<K, V> Shard<K, V> {
-    #[inline]
-    fn reads(&self, thread: usize) -> Option<&ReadBuffer> {
-        self.reads
-            .get(thread & (self.reads.len() - 1))
-            .map(|b| &**b)
-    }
+    core: RwLock<Core<K, V>>,
 }
 
 pub(super) struct Inner<K, V> {
@@ -95,10 +82,6 @@ where
     ) -> Self {
         let hasher = RandomState::default();
         let n = shards as u64;
-        let read_stripes = std::thread::available_parallelism()
-            .map_or(4, |c| c.get())
-            .next_power_of_two()
-            .min(8);
         let shards = (0..n)
             .map(|i| {
                 // Spread the remainder so the shard capacities sum to exactly `capacity`.
@@ -107,14 +90,10 @@ where
                     core: RwLock::new(Core::new(
                         cap,
                         sketch_entries(cap),
-                        hasher.clone(),
                         0x2545_F491_4F6C_DD1D ^ (i + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15),
                         stale_ms,
                         listener.is_some() || sink.is_some(),
                     )),
-                    reads: (0..read_stripes)
-                        .map(|_| CachePadded::new(ReadBuffer::new()))
-                        .collect(),
                 })
             })
             .collect();
@@ -161,8 +140,8 @@ where
 /// eviction listener.
 ///
 /// A cheap `Clone` handle: clones share the same cache. A hit takes one shard's shared lock
-/// and records the read in a lossy buffer, so readers never wait for each other; writes
-/// take that shard's exclusive lock. An expired entry is never returned.
+/// and counts the read on the entry itself, so readers never wait for each other; writes
+/// take that shard's exclusive lock, and the policy acts on the counted reads then. An expired entry is never returned.
 ///
 /// ```
 /// use perfkit::cache::memory::MemoryCache;
@@ -268,7 +247,7 @@ where
     {
         let hash = self.inner.hasher.hash_one(key);
         let core = self.shard(hash).core.read();
-        let Some(e) = core.index_of(key).and_then(|i| core.entry(i)) else {
+        let Some(e) = core.index_of(hash, key).and_then(|i| core.entry(i)) else {
             return false;
         };
         let exp = e.expires_at.load(Ordering::Relaxed);
@@ -292,14 +271,13 @@ where
         Q: Hash + Eq + ?Sized,
     {
         let inner = &*self.inner;
-        let thread = thread_stripe();
         let hash = inner.hasher.hash_one(key);
         let shard = self.shard(hash);
         let core = shard.core.read();
-        let Some((idx, e)) = core.index_of(key).and_then(|i| Some((i, core.entry(i)?))) else {
+        let Some(e) = core.index_of(hash, key).and_then(|i| core.entry(i)) else {
             drop(core);
             if record {
-                inner.lookups.miss(thread);
+                inner.lookups.miss();
             }
             return Lookup::Miss;
         };
@@ -308,7 +286,7 @@ where
             let now = inner.clock.now_ms();
             if exp <= now {
                 if record {
-                    inner.lookups.miss(thread);
+                    inner.lookups.miss();
                 }
                 if now < exp.saturating_add(inner.stale_ms) {
                     return Lookup::Stale {
@@ -317,7 +295,7 @@ where
                     };
                 }
                 drop(core);
-                self.purge_expired(shard, key, now);
+                self.purge_expired(shard, hash, key, now);
                 return Lookup::Miss;
             }
             if let (true, Some(tti)) = (record, inner.tti_ms) {
@@ -329,16 +307,12 @@ where
             }
         }
         let value = e.value.clone();
-        let full = record
-            && shard
-                .reads(thread)
-                .is_some_and(|b| b.record(ReadBuffer::token(idx, hash)));
+        if record {
+            e.touch();
+        }
         drop(core);
         if record {
-            inner.lookups.hit(thread);
-            if full && let Some(mut core) = shard.core.try_write() {
-                Self::drain(shard, &mut core);
-            }
+            inner.lookups.hit();
         }
         Lookup::Hit {
             value,
@@ -346,19 +320,13 @@ where
         }
     }
 
-    fn drain(shard: &Shard<K, V>, core: &mut Core<K, V, RandomState>) {
-        for buffer in shard.reads.iter() {
-            buffer.drain(|idx, check| core.record_read(idx, check));
-        }
-    }
-
-    fn purge_expired<Q>(&self, shard: &Shard<K, V>, key: &Q, now: u64)
+    fn purge_expired<Q>(&self, shard: &Shard<K, V>, hash: u64, key: &Q, now: u64)
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
         let mut out = Removed::new();
-        shard.core.write().remove_expired(key, now, &mut out);
+        shard.core.write().remove_expired(hash, key, now, &mut out);
         self.notify(out);
     }
 
@@ -409,7 +377,6 @@ where
         let mut out = Removed::new();
         {
             let mut core = shard.core.write();
-            Self::drain(shard, &mut core);
             core.insert(
                 NewEntry {
                     key,
@@ -446,10 +413,10 @@ where
         let (k, v, exp) = {
             let mut core = self.shard(hash).core.write();
             let exp = core
-                .index_of(key)
+                .index_of(hash, key)
                 .and_then(|i| core.entry(i))
                 .map(|e| e.expires_at.load(Ordering::Relaxed))?;
-            let (k, v) = core.remove(key)?;
+            let (k, v) = core.remove(hash, key)?;
             if exp <= now {
                 core.counts.expirations += 1;
             }

@@ -7,8 +7,8 @@
 //!   between window and main. It keeps LRU's hit ratio on recency-skewed traces and LFU's
 //!   on frequency-skewed ones (`docs/architecture.md`, `docs/benchmarks.md`).
 //! - **Concurrency**: keys are spread over shards, each an `RwLock` around its own policy.
-//!   A hit takes the shared lock and drops the read into a lossy buffer, replayed into the
-//!   policy under `try_write` when full; writes take the exclusive lock.
+//!   A hit takes the shared lock and counts the read on the entry; the policy acts on the
+//!   counts, CLOCK-style, when writes (under the exclusive lock) reach the entry.
 //! - **Bounds**: by entries ([`MemoryCacheBuilder::max_entries`]) or by weight
 //!   ([`MemoryCacheBuilder::max_weight`] with a weigher); the bound holds after every
 //!   insert.
@@ -39,7 +39,6 @@
 //! ```
 #![forbid(unsafe_code)]
 
-mod buffer;
 mod builder;
 mod cache;
 mod entry;
@@ -49,6 +48,7 @@ mod sketch;
 mod stats;
 #[cfg(test)]
 mod tests;
+mod thread_slot;
 
 pub use builder::MemoryCacheBuilder;
 #[allow(unused_imports)] // Used by TieredCache (merged beside this module).

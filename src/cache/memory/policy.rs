@@ -1,11 +1,21 @@
 //! W-TinyLFU with an adaptive window: the eviction and admission policy of one shard.
 //!
-//! New entries land in a small LRU *window*. What overflows the window becomes a
-//! *candidate* for the main region, an SLRU of *probation* and *protected* segments; a
-//! candidate gets in only if the frequency sketch says it is more popular than the
-//! probation victim it would displace. An entry read while in probation moves to
-//! protected. This is Caffeine's W-TinyLFU (Einziger, Friedman, Manes: "TinyLFU: A Highly
-//! Efficient Cache Admission Policy").
+//! New entries land in a small *window*. What overflows the window becomes a *candidate*
+//! for the main region, an SLRU of *probation* and *protected* segments; a candidate gets
+//! in only if the frequency sketch says it is more popular than the probation victim it
+//! would displace. An entry read while in probation moves to protected. This is Caffeine's
+//! W-TinyLFU (Einziger, Friedman, Manes: "TinyLFU: A Highly Efficient Cache Admission
+//! Policy").
+//!
+//! Reads do not touch the queues or the sketch: a reader only bumps the entry's own `hits`
+//! count (in the cache line it already loaded for the key and value), under the shard's
+//! shared lock. The policy acts on those counts when an entry comes round to the head of
+//! its queue, as a CLOCK does: a window or protected head that was read goes back to its
+//! queue's tail instead of moving on (the second chance an LRU gives by moving an entry on
+//! every read), a probation head that was read is promoted to protected instead of being a
+//! victim, and in each case the counted reads are added to the sketch then. Replaying
+//! every read into the queues and sketch (Caffeine's read buffers, which we had first) cost
+//! half of a hit's time; see `docs/architecture.md`.
 //!
 //! The window's size adapts, but not by Caffeine's sampled-hit-ratio hill climber: on these
 //! traces its decisions were dominated by sampling noise (it stayed wherever it started,
@@ -18,9 +28,9 @@
 use super::entry::{Entry, NEVER, RemovalCause};
 use super::ghost::Ghost;
 use super::sketch::FrequencySketch;
+use hashbrown::HashTable;
 use std::borrow::Borrow;
-use std::collections::HashMap;
-use std::hash::{BuildHasher, Hash};
+use std::num::NonZeroU32;
 use std::sync::atomic::Ordering;
 
 const NIL: u32 = u32::MAX;
@@ -39,8 +49,6 @@ struct Node<K, V> {
     entry: Option<Entry<K, V>>,
     prev: u32,
     next: u32,
-    /// The shard's `moves` when this node last went to the tail of its queue.
-    stamp: u32,
     region: Region,
 }
 
@@ -83,8 +91,10 @@ pub(super) struct NewEntry<K, V> {
     pub(super) expires_at: u64,
 }
 
-pub(super) struct Core<K, V, S> {
-    map: HashMap<K, u32, S>,
+pub(super) struct Core<K, V> {
+    /// Node indices by key hash. The key itself lives only in the node: the table holds
+    /// four bytes per entry, and a lookup hashes the key once, for shard and slot alike.
+    map: HashTable<u32>,
     nodes: Vec<Node<K, V>>,
     free: Vec<u32>,
     queues: [Queue; 3],
@@ -94,8 +104,6 @@ pub(super) struct Core<K, V, S> {
     protected_max: u64,
     rng: u64,
     pub(super) counts: CoreCounts,
-    /// Moves to a queue tail so far (wrapping); tells how near the tail a node still is.
-    moves: u32,
     /// Entries past expiry but within this many ms are kept for `Lookup::Stale`.
     stale_retention_ms: u64,
     track_removed: bool,
@@ -105,12 +113,11 @@ pub(super) struct Core<K, V, S> {
     victims: Ghost,
 }
 
-impl<K: Hash + Eq + Clone, V, S: BuildHasher> Core<K, V, S> {
+impl<K: Eq, V> Core<K, V> {
     /// A shard holding at most `max` weight; `expected_entries` sizes the sketch.
     pub(super) fn new(
         max: u64,
         expected_entries: u64,
-        hasher: S,
         seed: u64,
         stale_retention_ms: u64,
         track_removed: bool,
@@ -119,7 +126,7 @@ impl<K: Hash + Eq + Clone, V, S: BuildHasher> Core<K, V, S> {
         let main = max - window_max;
         let protected_max = main * 8 / 10;
         Self {
-            map: HashMap::with_hasher(hasher),
+            map: HashTable::new(),
             nodes: Vec::new(),
             free: Vec::new(),
             queues: [Queue::EMPTY; 3],
@@ -129,7 +136,6 @@ impl<K: Hash + Eq + Clone, V, S: BuildHasher> Core<K, V, S> {
             protected_max,
             rng: seed | 1,
             counts: CoreCounts::default(),
-            moves: 0,
             stale_retention_ms,
             track_removed,
             rejected: Ghost::new(expected_entries / 2),
@@ -145,13 +151,22 @@ impl<K: Hash + Eq + Clone, V, S: BuildHasher> Core<K, V, S> {
         self.queues.iter().map(|q| q.weight).sum()
     }
 
+    /// The slot of `key`, whose hash (by the cache's hasher) is `hash`.
     #[inline]
-    pub(super) fn index_of<Q>(&self, key: &Q) -> Option<u32>
+    pub(super) fn index_of<Q>(&self, hash: u64, key: &Q) -> Option<u32>
     where
         K: Borrow<Q>,
-        Q: Hash + Eq + ?Sized,
+        Q: Eq + ?Sized,
     {
-        self.map.get(key).copied()
+        let nodes = &self.nodes;
+        self.map
+            .find(hash, |&i| {
+                nodes
+                    .get(i as usize)
+                    .and_then(|n| n.entry.as_ref())
+                    .is_some_and(|e| e.hash == hash && e.key.borrow() == key)
+            })
+            .copied()
     }
 
     #[inline]
@@ -168,7 +183,7 @@ impl<K: Hash + Eq + Clone, V, S: BuildHasher> Core<K, V, S> {
             return;
         };
         let (prev, next, region) = (node.prev, node.next, node.region);
-        let weight = node.entry.as_ref().map_or(0, |e| u64::from(e.weight));
+        let weight = node.entry.as_ref().map_or(0, |e| u64::from(e.weight.get()));
         let q = &mut self.queues[region as usize];
         q.weight -= weight;
         if prev == NIL {
@@ -191,9 +206,7 @@ impl<K: Hash + Eq + Clone, V, S: BuildHasher> Core<K, V, S> {
         node.prev = tail;
         node.next = NIL;
         node.region = region;
-        self.moves = self.moves.wrapping_add(1);
-        node.stamp = self.moves;
-        let weight = node.entry.as_ref().map_or(0, |e| u64::from(e.weight));
+        let weight = node.entry.as_ref().map_or(0, |e| u64::from(e.weight.get()));
         let q = &mut self.queues[region as usize];
         q.weight += weight;
         if tail == NIL {
@@ -209,58 +222,50 @@ impl<K: Hash + Eq + Clone, V, S: BuildHasher> Core<K, V, S> {
         self.push_tail(region, idx);
     }
 
-    /// A read of the entry at `idx`, recorded through the read buffer; `check` is the low
-    /// half of the key's hash, so a slot reused since the read is not credited.
-    pub(super) fn record_read(&mut self, idx: u32, check: u32) {
-        let Some(node) = self.nodes.get(idx as usize) else {
-            return;
-        };
-        let Some(entry) = node.entry.as_ref() else {
-            return;
-        };
-        if entry.hash as u32 != check {
-            return;
-        }
-        let hash = entry.hash;
-        self.sketch.increment(hash);
-        self.on_access(idx);
+    /// Whether the entry at `idx` was read since the policy last looked at it.
+    fn was_read(&self, idx: u32) -> bool {
+        self.entry(idx).is_some_and(Entry::was_read)
     }
 
-    fn on_access(&mut self, idx: u32) {
-        let Some((region, stamp)) = self.nodes.get(idx as usize).map(|n| (n.region, n.stamp))
+    /// Adds the reads counted on the entry at `idx` to the sketch and clears them.
+    fn fold_hits(&mut self, idx: u32) {
+        let Some(entry) = self
+            .nodes
+            .get_mut(idx as usize)
+            .and_then(|n| n.entry.as_mut())
         else {
             return;
         };
-        match region {
-            Region::Window | Region::Protected => {
-                // At most `since` nodes went to a tail after this one, so it is still within
-                // the most recent quarter of its queue: moving it would barely change the
-                // order, and skipping saves touching three other nodes on a hit.
-                let since = u64::from(self.moves.wrapping_sub(stamp));
-                if since >= self.queues[region as usize].weight / 4 {
-                    self.move_to(region, idx);
-                }
-            }
-            Region::Probation => {
-                self.move_to(Region::Protected, idx);
-                self.demote_from_protected();
-            }
+        let (hits, hash) = (entry.take_hits(), entry.hash);
+        for _ in 0..hits {
+            self.sketch.increment(hash);
         }
     }
 
+    /// Brings protected back within its share, moving its least recent entries to
+    /// probation; one read since it last came round sends an entry back to the protected
+    /// tail instead.
     fn demote_from_protected(&mut self) {
         while self.queues[Region::Protected as usize].weight > self.protected_max {
             let head = self.queues[Region::Protected as usize].head;
             if head == NIL {
                 break;
             }
-            self.move_to(Region::Probation, head);
+            // Terminates: a recycled entry's count is cleared, and no reader can set it
+            // again while the write lock is held.
+            let region = if self.was_read(head) {
+                Region::Protected
+            } else {
+                Region::Probation
+            };
+            self.fold_hits(head);
+            self.move_to(region, head);
         }
     }
 
     /// Adds or replaces an entry, then evicts down to capacity.
     pub(super) fn insert(&mut self, new: NewEntry<K, V>, now: u64, out: &mut Removed<K, V>) {
-        if let Some(idx) = self.index_of(&new.key) {
+        if let Some(idx) = self.index_of(new.hash, &new.key) {
             self.replace(idx, new, now, out);
             return;
         }
@@ -274,16 +279,16 @@ impl<K: Hash + Eq + Clone, V, S: BuildHasher> Core<K, V, S> {
         }
         let node = Node {
             entry: Some(Entry {
-                key: new.key.clone(),
+                key: new.key,
                 value: new.value,
                 hash: new.hash,
-                weight: new.weight,
+                weight: NonZeroU32::new(new.weight).unwrap_or(NonZeroU32::MIN),
                 expires_at: new.expires_at.into(),
                 deadline: new.deadline,
+                hits: 0.into(),
             }),
             prev: NIL,
             next: NIL,
-            stamp: 0,
             region: Region::Window,
         };
         let idx = match self.free.pop() {
@@ -298,7 +303,13 @@ impl<K: Hash + Eq + Clone, V, S: BuildHasher> Core<K, V, S> {
                 (self.nodes.len() - 1) as u32
             }
         };
-        self.map.insert(new.key, idx);
+        let nodes = &self.nodes;
+        self.map.insert_unique(new.hash, idx, |&i| {
+            nodes
+                .get(i as usize)
+                .and_then(|n| n.entry.as_ref())
+                .map_or(0, |e| e.hash)
+        });
         self.push_tail(Region::Window, idx);
         self.sketch.increment(new.hash);
         self.adapt(new.hash, u64::from(new.weight));
@@ -310,7 +321,7 @@ impl<K: Hash + Eq + Clone, V, S: BuildHasher> Core<K, V, S> {
         if u64::from(new.weight) > self.max {
             // The new value cannot be held; the old one is gone as far as the caller knows.
             if let Some(old) = self.remove_index(idx) {
-                self.push_removed(new.key.clone(), old.value, RemovalCause::Replaced, out);
+                self.push_removed(old.key, old.value, RemovalCause::Replaced, out);
             }
             self.counts.evictions += 1;
             self.counts.admission_rejections += 1;
@@ -330,15 +341,15 @@ impl<K: Hash + Eq + Clone, V, S: BuildHasher> Core<K, V, S> {
             return;
         };
         let old = std::mem::replace(&mut entry.value, new.value);
-        entry.weight = new.weight;
+        entry.weight = NonZeroU32::new(new.weight).unwrap_or(NonZeroU32::MIN);
         entry.deadline = new.deadline;
         entry.expires_at.store(new.expires_at, Ordering::Relaxed);
-        let hash = entry.hash;
+        // An update is an access: counted like a read, so it is folded into the sketch and
+        // promotes a probation entry when it next comes round.
+        entry.touch();
         self.push_tail(region, idx);
         self.counts.updates += 1;
         self.push_removed(new.key, old, RemovalCause::Replaced, out);
-        self.sketch.increment(hash);
-        self.on_access(idx);
         self.maintain(now, out);
     }
 
@@ -351,28 +362,35 @@ impl<K: Hash + Eq + Clone, V, S: BuildHasher> Core<K, V, S> {
     fn remove_index(&mut self, idx: u32) -> Option<Entry<K, V>> {
         self.unlink(idx);
         let entry = self.nodes.get_mut(idx as usize)?.entry.take()?;
-        self.map.remove(&entry.key);
+        if let Ok(slot) = self.map.find_entry(entry.hash, |&i| i == idx) {
+            slot.remove();
+        }
         self.free.push(idx);
         Some(entry)
     }
 
     /// Removes `key`; the caller reports it.
-    pub(super) fn remove<Q>(&mut self, key: &Q) -> Option<(K, V)>
+    pub(super) fn remove<Q>(&mut self, hash: u64, key: &Q) -> Option<(K, V)>
     where
         K: Borrow<Q>,
-        Q: Hash + Eq + ?Sized,
+        Q: Eq + ?Sized,
     {
-        let idx = self.index_of(key)?;
+        let idx = self.index_of(hash, key)?;
         self.remove_index(idx).map(|e| (e.key, e.value))
     }
 
     /// Drops an entry found expired past its stale retention, if it still is.
-    pub(super) fn remove_expired<Q>(&mut self, key: &Q, now: u64, out: &mut Removed<K, V>)
-    where
+    pub(super) fn remove_expired<Q>(
+        &mut self,
+        hash: u64,
+        key: &Q,
+        now: u64,
+        out: &mut Removed<K, V>,
+    ) where
         K: Borrow<Q>,
-        Q: Hash + Eq + ?Sized,
+        Q: Eq + ?Sized,
     {
-        let Some(idx) = self.index_of(key) else {
+        let Some(idx) = self.index_of(hash, key) else {
             return;
         };
         let dead = self
@@ -429,7 +447,7 @@ impl<K: Hash + Eq + Clone, V, S: BuildHasher> Core<K, V, S> {
     }
 
     fn weight_of(&self, idx: u32) -> u64 {
-        self.entry(idx).map_or(0, |e| u64::from(e.weight))
+        self.entry(idx).map_or(0, |e| u64::from(e.weight.get()))
     }
 
     fn hash_of(&self, idx: u32) -> u64 {
@@ -448,6 +466,8 @@ impl<K: Hash + Eq + Clone, V, S: BuildHasher> Core<K, V, S> {
 
     /// Whether the window candidate should replace the probation victim.
     fn admit(&mut self, candidate: u32, victim: u32) -> bool {
+        self.fold_hits(candidate);
+        self.fold_hits(victim);
         let cf = self.sketch.frequency(self.hash_of(candidate));
         let vf = self.sketch.frequency(self.hash_of(victim));
         if cf > vf {
@@ -460,6 +480,7 @@ impl<K: Hash + Eq + Clone, V, S: BuildHasher> Core<K, V, S> {
     }
 
     fn evict_one(&mut self, idx: u32, now: u64, rejected: bool, out: &mut Removed<K, V>) {
+        self.fold_hits(idx);
         let expired = self.is_expired(idx, now);
         if let Some(e) = self.remove_index(idx) {
             let cause = if expired {
@@ -480,12 +501,20 @@ impl<K: Hash + Eq + Clone, V, S: BuildHasher> Core<K, V, S> {
     }
 
     fn evict(&mut self, now: u64, out: &mut Removed<K, V>) {
-        // Window overflow goes to the probation tail as candidates.
+        // Window overflow goes to the probation tail as candidates, except that a head read
+        // since it came round gets another turn in the window (terminates: see
+        // `demote_from_protected`).
         let mut first_candidate = NIL;
         while self.queues[Region::Window as usize].weight > self.window_max {
             let head = self.queues[Region::Window as usize].head;
             if head == NIL {
                 break;
+            }
+            let read = self.was_read(head);
+            self.fold_hits(head);
+            if read {
+                self.move_to(Region::Window, head);
+                continue;
             }
             self.move_to(Region::Probation, head);
             if first_candidate == NIL {
@@ -523,6 +552,14 @@ impl<K: Hash + Eq + Clone, V, S: BuildHasher> Core<K, V, S> {
                 candidate = NIL;
                 continue;
             }
+            if victim_region == Region::Probation && self.was_read(victim) {
+                // Read while on probation: promoted, as an LRU SLRU does at the read itself.
+                let promote = victim;
+                victim = self.next_of(victim);
+                self.fold_hits(promote);
+                self.move_to(Region::Protected, promote);
+                continue;
+            }
             if self.is_expired(victim, now) {
                 let evict = victim;
                 victim = self.next_of(victim);
@@ -546,5 +583,109 @@ impl<K: Hash + Eq + Clone, V, S: BuildHasher> Core<K, V, S> {
                 self.evict_one(evict, now, true, out);
             }
         }
+        // Promotions above may have overfilled protected; demoting only now keeps demoted
+        // entries from being taken for candidates (which sit at the probation tail).
+        self.demote_from_protected();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Core, NEVER, NewEntry, Node, Region, Removed};
+
+    fn hash(k: u64) -> u64 {
+        k.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0x5555
+    }
+
+    fn put(c: &mut Core<u64, u64>, k: u64) -> Removed<u64, u64> {
+        let mut out = Removed::new();
+        let new = NewEntry {
+            key: k,
+            value: k,
+            hash: hash(k),
+            weight: 1,
+            deadline: NEVER,
+            expires_at: NEVER,
+        };
+        c.insert(new, 0, &mut out);
+        out
+    }
+
+    fn read(c: &Core<u64, u64>, k: u64) {
+        let e = c.index_of(hash(k), &k).and_then(|i| c.entry(i));
+        e.expect("resident").touch();
+    }
+
+    fn region(c: &Core<u64, u64>, k: u64) -> Option<Region> {
+        let i = c.index_of(hash(k), &k)?;
+        c.nodes.get(i as usize).map(|n| n.region)
+    }
+
+    /// Ten entries: window of one (the newest), the rest in probation, oldest first.
+    fn full() -> Core<u64, u64> {
+        let mut c = Core::new(10, 10, 1, 0, true);
+        for k in 0..10 {
+            assert!(put(&mut c, k).is_empty());
+        }
+        assert_eq!(region(&c, 9), Some(Region::Window));
+        assert_eq!(region(&c, 0), Some(Region::Probation));
+        c
+    }
+
+    #[test]
+    fn a_window_entry_read_since_it_came_round_stays_in_the_window() {
+        let mut c = full();
+        read(&c, 9);
+        put(&mut c, 10);
+        assert_eq!(region(&c, 9), Some(Region::Window));
+        // The unread newcomer was the candidate, and as popular as the victim: refused.
+        assert_eq!(region(&c, 10), None);
+        assert_eq!(c.len(), 10);
+    }
+
+    #[test]
+    fn a_probation_entry_read_is_promoted_instead_of_evicted() {
+        for read_first in [false, true] {
+            let mut c = full();
+            // 20 was seen twice before: more popular than any probation entry, so the
+            // contest that 21's arrival starts admits it.
+            c.sketch.increment(hash(20));
+            c.sketch.increment(hash(20));
+            put(&mut c, 20);
+            if read_first {
+                read(&c, 0);
+            }
+            let out = put(&mut c, 21);
+            assert_eq!(region(&c, 20), Some(Region::Probation));
+            let evicted: Vec<u64> = out.iter().map(|(k, _, _)| *k).collect();
+            if read_first {
+                assert_eq!(region(&c, 0), Some(Region::Protected), "{evicted:?}");
+                assert!(!evicted.contains(&0));
+            } else {
+                assert_eq!(region(&c, 0), None, "the unread head is the victim");
+            }
+            assert_eq!(c.len(), 10);
+        }
+    }
+
+    #[test]
+    fn folded_reads_count_in_the_admission_contest() {
+        let mut c = full();
+        for _ in 0..5 {
+            read(&c, 0);
+        }
+        let before = c.sketch.frequency(hash(0));
+        put(&mut c, 10);
+        // Key 0 came round as the victim: promoted, and its reads reached the sketch.
+        assert_eq!(c.sketch.frequency(hash(0)), before + 5);
+        assert_eq!(region(&c, 0), Some(Region::Protected));
+    }
+
+    #[test]
+    fn a_small_entry_fills_one_cache_line() {
+        // Key, value, hash, expiry, deadline, weight, read count, links and region: 57
+        // bytes for u64 keys and values, padded to 64 only because the weight's niche
+        // spares `Option` a tag word.
+        assert_eq!(std::mem::size_of::<Node<u64, u64>>(), 64);
     }
 }

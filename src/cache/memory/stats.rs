@@ -1,8 +1,8 @@
 //! Counters and the stats snapshot of the memory tier.
 
+use super::thread_slot;
 use crossbeam_utils::CachePadded;
-use std::cell::Cell;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A snapshot of a [`MemoryCache`](super::MemoryCache)'s counters since it was built.
 ///
@@ -46,61 +46,63 @@ struct Stripe {
     misses: AtomicU64,
 }
 
-/// Hit and miss counters striped by thread, so two threads hitting the cache do not fight
-/// over one cache line.
-pub(super) struct LookupCounters {
-    stripes: Box<[CachePadded<Stripe>]>,
-    mask: usize,
+impl Stripe {
+    /// Adds one with a plain load and store: only for a stripe that one thread owns.
+    #[inline]
+    fn bump_owned(cell: &AtomicU64) {
+        cell.store(cell.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+    }
 }
 
-/// A small number fixed per thread, used to spread per-thread state over stripes.
-#[inline]
-pub(super) fn thread_stripe() -> usize {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    thread_local! {
-        static ID: Cell<usize> = const { Cell::new(usize::MAX) };
-    }
-    ID.with(|id| {
-        let mut v = id.get();
-        if v == usize::MAX {
-            v = NEXT.fetch_add(1, Ordering::Relaxed);
-            id.set(v);
-        }
-        v
-    })
+/// Hit and miss counters with one stripe per thread, so a lookup counts without an atomic
+/// read-modify-write and two threads never fight over one cache line.
+///
+/// Thread `n` (from [`thread_slot::current`]) owns stripe `n` and is its only writer, which
+/// keeps the plain increments exact. Threads beyond the stripes, and threads being torn
+/// down, share the last stripe and count on it with `fetch_add`.
+pub(super) struct LookupCounters {
+    stripes: Box<[CachePadded<Stripe>]>,
 }
 
 impl LookupCounters {
     pub(super) fn new() -> Self {
         let cores = std::thread::available_parallelism().map_or(4, |n| n.get());
-        let n = (cores * 2).next_power_of_two().min(64);
+        // Owned stripes for the first threads, plus the shared one.
+        let owned = (cores * 4).clamp(8, 64);
         Self {
-            stripes: (0..n)
+            stripes: (0..=owned)
                 .map(|_| CachePadded::new(Stripe::default()))
                 .collect(),
-            mask: n - 1,
         }
     }
 
     #[inline]
-    fn stripe(&self, thread: usize) -> Option<&Stripe> {
-        self.stripes.get(thread & self.mask).map(|s| &**s)
-    }
-
-    /// Counts a hit on the stripe of `thread` (from [`thread_stripe`]).
-    #[inline]
-    pub(super) fn hit(&self, thread: usize) {
-        if let Some(s) = self.stripe(thread) {
-            s.hits.fetch_add(1, Ordering::Relaxed);
+    fn count(&self, pick: impl Fn(&Stripe) -> &AtomicU64) {
+        let shared = self.stripes.len() - 1;
+        match thread_slot::current() {
+            Some(n) if n < shared => {
+                if let Some(s) = self.stripes.get(n) {
+                    Stripe::bump_owned(pick(s));
+                }
+            }
+            _ => {
+                if let Some(s) = self.stripes.get(shared) {
+                    pick(s).fetch_add(1, Ordering::Relaxed);
+                }
+            }
         }
     }
 
-    /// Counts a miss on the stripe of `thread` (from [`thread_stripe`]).
+    /// Counts a hit.
     #[inline]
-    pub(super) fn miss(&self, thread: usize) {
-        if let Some(s) = self.stripe(thread) {
-            s.misses.fetch_add(1, Ordering::Relaxed);
-        }
+    pub(super) fn hit(&self) {
+        self.count(|s| &s.hits);
+    }
+
+    /// Counts a miss.
+    #[inline]
+    pub(super) fn miss(&self) {
+        self.count(|s| &s.misses);
     }
 
     pub(super) fn totals(&self) -> (u64, u64) {
