@@ -109,6 +109,8 @@ pub(super) struct Core<K, V> {
     track_removed: bool,
     /// Hashes of candidates the filter refused lately (half the capacity in entries).
     rejected: Ghost,
+    /// Total weight of new entries so far: the clock of the `rejected` stamps.
+    inflow: u64,
     /// Hashes of main-region entries evicted lately (the capacity in entries).
     victims: Ghost,
 }
@@ -139,6 +141,7 @@ impl<K: Eq, V> Core<K, V> {
             stale_retention_ms,
             track_removed,
             rejected: Ghost::new(expected_entries / 2),
+            inflow: 0,
             victims: Ghost::new(expected_entries),
         }
     }
@@ -314,6 +317,7 @@ impl<K: Eq, V> Core<K, V> {
         self.sketch.increment(new.hash);
         self.adapt(new.hash, u64::from(new.weight));
         self.counts.inserts += 1;
+        self.inflow += u64::from(new.weight);
         self.maintain(now, out);
     }
 
@@ -429,10 +433,19 @@ impl<K: Eq, V> Core<K, V> {
 
     /// Moves the window/main split after a miss on `hash` (see the module docs).
     fn adapt(&mut self, hash: u64, weight: u64) {
-        if self.rejected.take(hash) {
+        if let Some(refused_at) = self.rejected.take(hash) {
+            // Growing the window saves a refused key only if it would have stayed in the
+            // window until now: it comes back after `distance` of inflow, which a window
+            // that grows into main can cover only up to main's size. A key of a loop
+            // longer than the cache comes back later than that, and growing for it would
+            // only drift the cache towards LRU, which gets nothing from such a loop.
+            let distance = self.inflow.saturating_sub(refused_at);
+            if distance > self.max - self.window_max {
+                return;
+            }
             let room = self.max.saturating_sub(self.window_max);
             self.window_max += weight.min(room);
-        } else if self.victims.take(hash) {
+        } else if self.victims.take(hash).is_some() {
             self.window_max -= weight.min(self.window_max.saturating_sub(1));
         } else {
             return;
@@ -490,9 +503,9 @@ impl<K: Eq, V> Core<K, V> {
                 self.counts.evictions += 1;
                 if rejected {
                     self.counts.admission_rejections += 1;
-                    self.rejected.insert(e.hash);
+                    self.rejected.insert(e.hash, self.inflow);
                 } else {
-                    self.victims.insert(e.hash);
+                    self.victims.insert(e.hash, self.inflow);
                 }
                 RemovalCause::Size
             };
