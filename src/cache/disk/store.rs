@@ -122,6 +122,16 @@ impl DiskStore {
         }
     }
 
+    /// Kills the writer thread (a panic inside it) and waits until it is gone.
+    #[cfg(test)]
+    pub(crate) fn crash_writer(&self) {
+        if let Some(tx) = &self.inner.tx {
+            let _ = tx.send(Msg::Crash);
+        }
+        // The writer's `done` sender goes with its thread.
+        let _ = self.inner.done.lock().recv();
+    }
+
     pub(crate) fn shared(&self) -> &Arc<Shared> {
         &self.inner.shared
     }

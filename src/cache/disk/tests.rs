@@ -69,3 +69,43 @@ fn a_shared_cache_clock_decides_expiry() {
     assert_eq!(store.get(b"k").expect("get"), None);
     assert_eq!(store.stats().expired, 1);
 }
+
+#[test]
+fn without_its_writer_the_store_still_reads_and_says_why_it_cannot_write() {
+    use super::DiskError;
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = DiskStore::builder(dir.path())
+        .capacity_bytes(1 << 20)
+        .open()
+        .expect("open");
+    assert!(store.put(b"kept", b"written before the crash", None));
+    assert!(store.put(b"gone", b"removed after the crash", None));
+    store.flush().expect("flush");
+
+    store.crash_writer();
+    assert!(matches!(store.flush(), Err(DiskError::WriterStopped)));
+    // A put cannot be queued: refused and counted, and the old value is not disturbed.
+    let dropped = store.stats().dropped_writes;
+    assert!(!store.put(b"kept", b"a newer value nobody can write", None));
+    assert_eq!(store.stats().dropped_writes, dropped + 1);
+    assert_eq!(
+        store.get(b"kept").expect("get").map(|r| r.value),
+        Some(b"written before the crash".to_vec())
+    );
+    // A remove still takes effect for this process, though it cannot reach the files.
+    store.remove(b"gone");
+    assert_eq!(store.get(b"gone").expect("get"), None);
+    // Dropping the last handle does not wait for a writer that is not there.
+    drop(store);
+
+    // The files hold what was written before the crash.
+    let store = DiskStore::builder(dir.path())
+        .capacity_bytes(1 << 20)
+        .open()
+        .expect("reopen");
+    assert_eq!(
+        store.get(b"kept").expect("get").map(|r| r.value),
+        Some(b"written before the crash".to_vec())
+    );
+}

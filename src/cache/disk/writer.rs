@@ -27,6 +27,9 @@ pub(crate) enum Msg {
     Write { hash: u64, pending: Arc<Pending> },
     /// Answered once everything queued before it is written (and synced, per the policy).
     Flush(SyncSender<Result<(), DiskError>>),
+    /// Makes the writer thread panic, so tests can see what the handles do without it.
+    #[cfg(test)]
+    Crash,
 }
 
 /// A record in the current batch, published to the index once the batch is written.
@@ -132,6 +135,8 @@ impl Writer {
                 }
                 let _ = ack.send(self.error.take().map_or(Ok(()), Err));
             }
+            #[cfg(test)]
+            Msg::Crash => panic!("writer crash injected by a test"),
         }
     }
 
