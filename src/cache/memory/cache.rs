@@ -247,7 +247,7 @@ where
     {
         let hash = self.inner.hasher.hash_one(key);
         let core = self.shard(hash).core.read();
-        let Some(e) = core.index_of(hash, key).and_then(|i| core.entry(i)) else {
+        let Some(e) = core.find(hash, key) else {
             return false;
         };
         let exp = e.expires_at.load(Ordering::Relaxed);
@@ -274,7 +274,7 @@ where
         let hash = inner.hasher.hash_one(key);
         let shard = self.shard(hash);
         let core = shard.core.read();
-        let Some(e) = core.index_of(hash, key).and_then(|i| core.entry(i)) else {
+        let Some(e) = core.find(hash, key) else {
             drop(core);
             if record {
                 inner.lookups.miss();

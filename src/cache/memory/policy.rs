@@ -172,6 +172,28 @@ impl<K: Eq, V> Core<K, V> {
             .copied()
     }
 
+    /// The entry of `key` (hash `hash`), found with one probe of the table.
+    #[inline]
+    pub(super) fn find<Q>(&self, hash: u64, key: &Q) -> Option<&Entry<K, V>>
+    where
+        K: Borrow<Q>,
+        Q: Eq + ?Sized,
+    {
+        let nodes = &self.nodes;
+        let mut found = None;
+        self.map.find(hash, |&i| {
+            let e = nodes.get(i as usize).and_then(|n| n.entry.as_ref());
+            match e {
+                Some(e) if e.hash == hash && e.key.borrow() == key => {
+                    found = Some(e);
+                    true
+                }
+                _ => false,
+            }
+        });
+        found
+    }
+
     #[inline]
     pub(super) fn entry(&self, idx: u32) -> Option<&Entry<K, V>> {
         self.nodes.get(idx as usize).and_then(|n| n.entry.as_ref())

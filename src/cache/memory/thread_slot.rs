@@ -46,15 +46,50 @@ impl Drop for Slot {
     }
 }
 
+impl Drop for Guard {
+    fn drop(&mut self) {
+        // Readers of `NUMBER` after this point (other thread-local destructors) get `None`.
+        let _ = NUMBER.try_with(|n| n.set(GONE));
+    }
+}
+
+/// Holds the thread's `Slot`, so that it is given back when the thread exits.
+struct Guard(#[allow(dead_code)] Slot);
+
+const UNSET: usize = usize::MAX;
+const GONE: usize = usize::MAX - 1;
+
 thread_local! {
-    static SLOT: Slot = Slot::take();
+    /// The number, read on every lookup: a plain `Cell` with a constant initialiser, so
+    /// reading it needs no lazy-initialisation check.
+    static NUMBER: std::cell::Cell<usize> = const { std::cell::Cell::new(UNSET) };
+    /// Registered on first use; its destructor gives the number back.
+    static GUARD: std::cell::OnceCell<Guard> = const { std::cell::OnceCell::new() };
 }
 
 /// This thread's number, or `None` while the thread is being torn down (its number may
 /// already be back in the pool, so the caller must not treat any cell as its own).
 #[inline]
 pub(super) fn current() -> Option<usize> {
-    SLOT.try_with(|s| s.0).ok()
+    match NUMBER.try_with(std::cell::Cell::get) {
+        Ok(UNSET) => first_use(),
+        Ok(GONE) | Err(_) => None,
+        Ok(n) => Some(n),
+    }
+}
+
+#[cold]
+fn first_use() -> Option<usize> {
+    let slot = Slot::take();
+    let n = slot.0;
+    // Fails only during teardown; the slot then goes straight back to the pool.
+    GUARD
+        .try_with(|g| {
+            let _ = g.set(Guard(slot));
+        })
+        .ok()?;
+    NUMBER.try_with(|c| c.set(n)).ok()?;
+    Some(n)
 }
 
 #[cfg(test)]
