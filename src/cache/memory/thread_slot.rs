@@ -46,15 +46,19 @@ impl Drop for Slot {
     }
 }
 
+/// Holds the thread's `Slot` in a thread-local with a destructor, so that it is given back
+/// when the thread exits.
+struct Guard {
+    _slot: Slot,
+}
+
 impl Drop for Guard {
     fn drop(&mut self) {
-        // Readers of `NUMBER` after this point (other thread-local destructors) get `None`.
+        // Readers of `NUMBER` from here on (other thread-local destructors) get `None`; the
+        // slot itself goes back to the pool just after this body.
         let _ = NUMBER.try_with(|n| n.set(GONE));
     }
 }
-
-/// Holds the thread's `Slot`, so that it is given back when the thread exits.
-struct Guard(#[allow(dead_code)] Slot);
 
 const UNSET: usize = usize::MAX;
 const GONE: usize = usize::MAX - 1;
@@ -85,7 +89,7 @@ fn first_use() -> Option<usize> {
     // Fails only during teardown; the slot then goes straight back to the pool.
     GUARD
         .try_with(|g| {
-            let _ = g.set(Guard(slot));
+            let _ = g.set(Guard { _slot: slot });
         })
         .ok()?;
     NUMBER.try_with(|c| c.set(n)).ok()?;
