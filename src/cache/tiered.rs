@@ -149,11 +149,19 @@ where
         let inner = &self.inner;
         // The memory tier counts its own hits and misses; the cache's totals are derived
         // from them (see `stats`), so a memory hit pays for no counter of ours.
-        if let Lookup::Hit { value, .. } = inner.memory.lookup(key) {
+        if let Some(slot) = inner.memory.get(key) {
             self.after_access(key, true);
-            return Some(value.value);
+            return Some(slot.value);
         }
-        let found = self.get_below(key).await;
+        // The walk below is boxed so that its state (a tier's boxed read, the iterator) is
+        // not part of this future: inline, it made every hit's future 120 bytes to build and
+        // move, which measured as some 35 ns of a 105 ns hit. A miss with no tier below
+        // allocates nothing.
+        let found = if inner.lower.is_empty() {
+            None
+        } else {
+            Box::pin(self.get_below(key)).await
+        };
         self.after_access(key, false);
         found
     }
@@ -256,23 +264,56 @@ where
         Fut: Future<Output = Result<V, E>> + Send + 'static,
         E: Send + Sync + 'static,
     {
+        self.get_or_load_with(key, move || load).await
+    }
+
+    /// [`get_or_load`](Self::get_or_load) with the loader made only when one is needed: a
+    /// plain hit never calls `make_load` (so [`fetch`](Self::fetch) clones its shared loader,
+    /// an atomic on a line every caller shares, only on a miss or a refresh).
+    async fn get_or_load_with<M, F, Fut, E>(&self, key: K, make_load: M) -> Result<V, LoadError<E>>
+    where
+        M: FnOnce() -> F,
+        F: FnOnce(K) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<V, E>> + Send + 'static,
+        E: Send + Sync + 'static,
+    {
         let inner = &self.inner;
-        let mut stale = None;
-        match inner.memory.lookup(&key) {
+        let stale = match inner.memory.lookup(&key) {
             Lookup::Hit { value, expires_at } => {
                 if let (Some(window), Some(expires_at)) = (inner.refresh_ahead, expires_at) {
                     let now = inner.memory.now_ms();
                     let window = u64::try_from(window.as_millis()).unwrap_or(u64::MAX);
                     if expires_at.saturating_sub(now) <= window {
-                        self.refresh(key.clone(), load);
+                        self.refresh(key.clone(), make_load());
                     }
                 }
                 self.after_access(&key, true);
                 return Ok(value.value);
             }
-            Lookup::Stale { value, .. } => stale = Some(value.value),
-            Lookup::Miss => {}
-        }
+            Lookup::Stale { value, .. } => Some(value.value),
+            Lookup::Miss => None,
+        };
+        // Boxed, so that the miss path's state (the lower tiers' read, the flight, the
+        // loader's future and its timeout) is not part of every call's future: inline, it
+        // made the future of a hit some 700 bytes to build and move, which measured as most
+        // of what a hit cost over the memory tier's own lookup.
+        Box::pin(self.load_missing(key, make_load(), stale)).await
+    }
+
+    /// The rest of `get_or_load` after memory had no live value (`stale`: an expired one
+    /// within the serve-stale grace).
+    async fn load_missing<F, Fut, E>(
+        &self,
+        key: K,
+        load: F,
+        stale: Option<V>,
+    ) -> Result<V, LoadError<E>>
+    where
+        F: FnOnce(K) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<V, E>> + Send + 'static,
+        E: Send + Sync + 'static,
+    {
+        let inner = &self.inner;
         if let Some(error) = self.negative_hit::<E>(&key) {
             if let Some(stale) = stale {
                 bump(&inner.counters.stale_served);
@@ -430,10 +471,14 @@ where
     /// As `get_or_load`, with the loader's error boxed; [`LoadError::NoLoader`] when the
     /// builder was given no loader.
     pub async fn fetch(&self, key: K) -> Result<V, LoadError<BoxError>> {
-        let Some(loader) = self.inner.loader.clone() else {
+        let Some(loader) = &self.inner.loader else {
             return Err(LoadError::NoLoader);
         };
-        self.get_or_load(key, move |key| loader(key)).await
+        self.get_or_load_with(key, || {
+            let loader = Arc::clone(loader);
+            move |key| loader(key)
+        })
+        .await
     }
 }
 
