@@ -36,6 +36,7 @@ fn runtime() -> tokio::runtime::Runtime {
 
 /// Polls a future that completes without waiting (a memory hit) to its end, with no
 /// executor in the way, so the figure is the cache's own work.
+#[inline(always)]
 fn ready<F: Future>(future: F) -> F::Output {
     let mut future = pin!(future);
     let mut cx = Context::from_waker(Waker::noop());

@@ -3,6 +3,7 @@
 use std::any::Any;
 use std::future::Future;
 use std::hash::Hash;
+use std::num::NonZeroU64;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -20,7 +21,31 @@ use crate::cache::{CacheError, LoadError};
 #[derive(Clone)]
 pub(crate) struct Slot<V> {
     pub(crate) value: V,
-    pub(crate) lower_deadline: Option<UnixMillis>,
+    /// The lower tiers' deadline, [`NO_DEADLINE`] for none. One non-zero word rather than an
+    /// `Option<u64>` (two words): then an `Option<Slot<V>>`, what a memory hit returns, is
+    /// as small as it can be, and for a word-sized `V` (a `u64`, an `Arc`) it comes back in
+    /// two registers instead of through memory.
+    lower_deadline: NonZeroU64,
+}
+
+/// `Slot::lower_deadline` for "never".
+const NO_DEADLINE: NonZeroU64 = NonZeroU64::MAX;
+
+impl<V> Slot<V> {
+    pub(crate) fn new(value: V, lower_deadline: Option<UnixMillis>) -> Self {
+        // Deadline 0 (the epoch) is as expired as 1, and `u64::MAX` is as far as "never".
+        let lower_deadline = lower_deadline.map_or(NO_DEADLINE, |d| {
+            NonZeroU64::MIN.saturating_add(d.saturating_sub(1))
+        });
+        Self {
+            value,
+            lower_deadline,
+        }
+    }
+
+    pub(crate) fn lower_deadline(&self) -> Option<UnixMillis> {
+        (self.lower_deadline != NO_DEADLINE).then_some(self.lower_deadline.get())
+    }
 }
 
 /// When a value reaches the tiers below memory.
@@ -50,6 +75,8 @@ pub(crate) struct Inner<K, V> {
     pub(crate) lower_ttl: Option<Duration>,
     pub(crate) loader_timeout: Option<Duration>,
     pub(crate) refresh_ahead: Option<Duration>,
+    /// Whether the memory tier keeps expired values for serve-stale.
+    pub(crate) serve_stale: bool,
     pub(crate) negative: Option<MemoryCache<K, Arc<dyn Any + Send + Sync>>>,
     pub(crate) flights: Arc<Flights<K, V>>,
     pub(crate) stripes: WriteStripes,
@@ -182,10 +209,7 @@ where
                 continue;
             }
             let memory_deadline = earliest(found.expires_at, deadline(now, inner.memory_ttl));
-            let slot = Slot {
-                value: found.value.clone(),
-                lower_deadline: found.expires_at,
-            };
+            let slot = Slot::new(found.value.clone(), found.expires_at);
             // A write of the key since `seen` means what we read may be older than what the
             // writer stored: answer this caller with it, but do not promote it.
             inner.stripes.fill_if_unchanged(key, seen, || {
@@ -264,40 +288,51 @@ where
         Fut: Future<Output = Result<V, E>> + Send + 'static,
         E: Send + Sync + 'static,
     {
-        self.get_or_load_with(key, move || load).await
+        match self.from_memory(&key) {
+            Answer::Hit(value) => Ok(value),
+            Answer::Refresh(value) => {
+                self.refresh(key.clone(), load);
+                self.after_access(&key, true);
+                Ok(value)
+            }
+            // Boxed, so that the miss path's state (the lower tiers' read, the flight, the
+            // loader's future and its timeout) is not part of every call's future: inline,
+            // it made a hit's future hundreds of bytes to build and move.
+            Answer::Missing(stale) => Box::pin(self.load_missing(key, load, stale)).await,
+        }
     }
 
-    /// [`get_or_load`](Self::get_or_load) with the loader made only when one is needed: a
-    /// plain hit never calls `make_load` (so [`fetch`](Self::fetch) clones its shared loader,
-    /// an atomic on a line every caller shares, only on a miss or a refresh).
-    async fn get_or_load_with<M, F, Fut, E>(&self, key: K, make_load: M) -> Result<V, LoadError<E>>
-    where
-        M: FnOnce() -> F,
-        F: FnOnce(K) -> Fut + Send + 'static,
-        Fut: Future<Output = Result<V, E>> + Send + 'static,
-        E: Send + Sync + 'static,
-    {
+    /// What memory holds for `get_or_load`. A hit is reported to the prefetcher here,
+    /// except one due for a refresh, which the caller reports after starting the refresh.
+    fn from_memory(&self, key: &K) -> Answer<V> {
         let inner = &self.inner;
-        let stale = match inner.memory.lookup(&key) {
+        if inner.refresh_ahead.is_none() && !inner.serve_stale {
+            // Neither a hit's deadline nor an expired value is of use: the memory tier's
+            // plain read returns less (no `Lookup`), which keeps a word-sized value in
+            // registers.
+            return match inner.memory.get(key) {
+                Some(slot) => {
+                    self.after_access(key, true);
+                    Answer::Hit(slot.value)
+                }
+                None => Answer::Missing(None),
+            };
+        }
+        match inner.memory.lookup(key) {
             Lookup::Hit { value, expires_at } => {
                 if let (Some(window), Some(expires_at)) = (inner.refresh_ahead, expires_at) {
                     let now = inner.memory.now_ms();
                     let window = u64::try_from(window.as_millis()).unwrap_or(u64::MAX);
                     if expires_at.saturating_sub(now) <= window {
-                        self.refresh(key.clone(), make_load());
+                        return Answer::Refresh(value.value);
                     }
                 }
-                self.after_access(&key, true);
-                return Ok(value.value);
+                self.after_access(key, true);
+                Answer::Hit(value.value)
             }
-            Lookup::Stale { value, .. } => Some(value.value),
-            Lookup::Miss => None,
-        };
-        // Boxed, so that the miss path's state (the lower tiers' read, the flight, the
-        // loader's future and its timeout) is not part of every call's future: inline, it
-        // made the future of a hit some 700 bytes to build and move, which measured as most
-        // of what a hit cost over the memory tier's own lookup.
-        Box::pin(self.load_missing(key, make_load(), stale)).await
+            Lookup::Stale { value, .. } => Answer::Missing(Some(value.value)),
+            Lookup::Miss => Answer::Missing(None),
+        }
     }
 
     /// The rest of `get_or_load` after memory had no live value (`stale`: an expired one
@@ -474,12 +509,32 @@ where
         let Some(loader) = &self.inner.loader else {
             return Err(LoadError::NoLoader);
         };
-        self.get_or_load_with(key, || {
+        // The loader is cloned (an atomic on a line every caller shares) only when a load
+        // or a refresh needs it, never for a plain hit.
+        let load = || {
             let loader = Arc::clone(loader);
             move |key| loader(key)
-        })
-        .await
+        };
+        match self.from_memory(&key) {
+            Answer::Hit(value) => Ok(value),
+            Answer::Refresh(value) => {
+                self.refresh(key.clone(), load());
+                self.after_access(&key, true);
+                Ok(value)
+            }
+            Answer::Missing(stale) => Box::pin(self.load_missing(key, load(), stale)).await,
+        }
     }
+}
+
+/// What the memory tier answered a `get_or_load` (or `fetch`) with.
+enum Answer<V> {
+    /// A live value.
+    Hit(V),
+    /// A live value close enough to its expiry to start a background reload.
+    Refresh(V),
+    /// No live value; an expired one within the serve-stale grace, if any.
+    Missing(Option<V>),
 }
 
 /// Runs `load` under the loader timeout and records what came of it.
@@ -605,14 +660,8 @@ where
         // tier missed.
         let write_back = self.write_policy == WritePolicy::WriteBack && !self.lower.is_empty();
         let stale_below = (write_back && strict == Strict::Yes).then(|| key.clone());
-        self.memory.insert_at(
-            key,
-            Slot {
-                value,
-                lower_deadline,
-            },
-            memory_deadline,
-        );
+        self.memory
+            .insert_at(key, Slot::new(value, lower_deadline), memory_deadline);
         // Writing back, the tiers below may hold an older value of the key, which would come
         // back if this one left memory by expiry rather than eviction. After the insert, so
         // an eviction of the old value (queued under the same shard lock) is removed too; at
