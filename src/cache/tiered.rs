@@ -182,8 +182,8 @@ where
         }
         // The walk below is boxed so that its state (a tier's boxed read, the iterator) is
         // not part of this future: inline, it made every hit's future 120 bytes to build and
-        // move, which measured as some 35 ns of a 105 ns hit. A miss with no tier below
-        // allocates nothing.
+        // move, and boxing it took 25-35 ns off a 105 ns hit (criterion, this machine). A
+        // miss with no tier below allocates nothing.
         let found = if inner.lower.is_empty() {
             None
         } else {
