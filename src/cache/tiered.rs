@@ -4,7 +4,9 @@ use std::any::Any;
 use std::future::Future;
 use std::hash::Hash;
 use std::num::NonZeroU64;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use crate::cache::flight::{Flight, Flights, Outcome, Role};
@@ -12,7 +14,7 @@ use crate::cache::memory::{Lookup, MemoryCache};
 use crate::cache::prefetch::{BoxError, Prefetcher, SharedLoader};
 use crate::cache::stats::{CacheStats, Counters, bump};
 use crate::cache::stripes::{Generation, WriteStripes};
-use crate::cache::tier::LowerTier;
+use crate::cache::tier::{BoxFuture, LowerTier};
 use crate::cache::time::UnixMillis;
 use crate::cache::{CacheError, LoadError};
 
@@ -172,23 +174,34 @@ where
     }
 
     /// The value of `key`, from memory or a lower tier, unless absent or expired.
-    pub async fn get(&self, key: &K) -> Option<V> {
-        let inner = &self.inner;
+    ///
+    /// Like an `async fn`, the returned future does nothing until first polled.
+    pub fn get<'a>(&'a self, key: &'a K) -> impl Future<Output = Option<V>> + Send + 'a {
+        Get {
+            cache: self,
+            key,
+            below: None,
+        }
+    }
+
+    /// The part of [`get`](Self::get) that memory answers: `None` when memory has no live
+    /// value.
+    #[inline]
+    fn get_from_memory(&self, key: &K) -> Option<V> {
         // The memory tier counts its own hits and misses; the cache's totals are derived
         // from them (see `stats`), so a memory hit pays for no counter of ours.
-        if let Some(slot) = inner.memory.get(key) {
-            self.after_access(key, true);
-            return Some(slot.value);
+        match self.inner.memory.get(key) {
+            Some(slot) => {
+                self.after_access(key, true);
+                Some(slot.value)
+            }
+            None => None,
         }
-        // The walk below is boxed so that its state (a tier's boxed read, the iterator) is
-        // not part of this future: inline, it made every hit's future 120 bytes to build and
-        // move, and boxing it took 25-35 ns off a 105 ns hit (criterion, this machine). A
-        // miss with no tier below allocates nothing.
-        let found = if inner.lower.is_empty() {
-            None
-        } else {
-            Box::pin(self.get_below(key)).await
-        };
+    }
+
+    /// The rest of [`get`](Self::get) after a memory miss.
+    async fn get_missing(&self, key: &K) -> Option<V> {
+        let found = self.get_below(key).await;
         self.after_access(key, false);
         found
     }
@@ -524,6 +537,46 @@ where
             }
             Answer::Missing(stale) => Box::pin(self.load_missing(key, load(), stale)).await,
         }
+    }
+}
+
+/// The future of [`TieredCache::get`], written out rather than an `async fn` so that a hit
+/// is one plain call: no state machine to enter, no miss-path state to build or move (an
+/// `async fn` body made the hit's future 120 bytes, and building and moving it measured as
+/// most of what a hit through the facade cost over the memory tier; see
+/// `docs/benchmarks.md`).
+struct Get<'a, K, V> {
+    cache: &'a TieredCache<K, V>,
+    key: &'a K,
+    /// The lower tiers' walk, boxed, once memory missed and there is a tier below.
+    below: Option<BoxFuture<'a, Option<V>>>,
+}
+
+impl<K, V> Future for Get<'_, K, V>
+where
+    K: Hash + Eq + Clone + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+{
+    type Output = Option<V>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<V>> {
+        let this = &mut *self;
+        if let Some(below) = &mut this.below {
+            return below.as_mut().poll(cx);
+        }
+        let (cache, key) = (this.cache, this.key);
+        if let Some(value) = cache.get_from_memory(key) {
+            return Poll::Ready(Some(value));
+        }
+        if cache.inner.lower.is_empty() {
+            // Nothing below: a miss allocates nothing.
+            cache.after_access(key, false);
+            return Poll::Ready(None);
+        }
+        this.below
+            .insert(Box::pin(cache.get_missing(key)))
+            .as_mut()
+            .poll(cx)
     }
 }
 
