@@ -301,7 +301,7 @@ where
         Fut: Future<Output = Result<V, E>> + Send + 'static,
         E: Send + Sync + 'static,
     {
-        match self.from_memory(&key) {
+        match self.ask_memory(&key) {
             Answer::Hit(value) => Ok(value),
             Answer::Refresh(value) => {
                 self.refresh(key.clone(), load);
@@ -317,7 +317,7 @@ where
 
     /// What memory holds for `get_or_load`. A hit is reported to the prefetcher here,
     /// except one due for a refresh, which the caller reports after starting the refresh.
-    fn from_memory(&self, key: &K) -> Answer<V> {
+    fn ask_memory(&self, key: &K) -> Answer<V> {
         let inner = &self.inner;
         if inner.refresh_ahead.is_none() && !inner.serve_stale {
             // Neither a hit's deadline nor an expired value is of use: the memory tier's
@@ -528,7 +528,7 @@ where
             let loader = Arc::clone(loader);
             move |key| loader(key)
         };
-        match self.from_memory(&key) {
+        match self.ask_memory(&key) {
             Answer::Hit(value) => Ok(value),
             Answer::Refresh(value) => {
                 self.refresh(key.clone(), load());
