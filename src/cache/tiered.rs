@@ -301,36 +301,42 @@ where
         Fut: Future<Output = Result<V, E>> + Send + 'static,
         E: Send + Sync + 'static,
     {
-        match self.ask_memory(&key) {
-            Answer::Hit(value) => Ok(value),
-            Answer::Refresh(value) => {
-                self.refresh(key.clone(), load);
-                self.after_access(&key, true);
-                Ok(value)
+        let stale = if self.plain_reads() {
+            match self.get_from_memory(&key) {
+                Some(value) => return Ok(value),
+                None => None,
             }
-            // Boxed, so that the miss path's state (the lower tiers' read, the flight, the
-            // loader's future and its timeout) is not part of every call's future: inline,
-            // it made a hit's future hundreds of bytes to build and move.
-            Answer::Missing(stale) => Box::pin(self.load_missing(key, load, stale)).await,
-        }
+        } else {
+            match self.ask_memory(&key) {
+                Answer::Hit(value) => return Ok(value),
+                Answer::Refresh(value) => {
+                    self.refresh(key.clone(), load);
+                    self.after_access(&key, true);
+                    return Ok(value);
+                }
+                Answer::Missing(stale) => stale,
+            }
+        };
+        // Boxed, so that the miss path's state (the lower tiers' read, the flight, the
+        // loader's future and its timeout) is not part of every call's future: inline, it
+        // made a hit's future 320 bytes to build and move.
+        Box::pin(self.load_missing(key, load, stale)).await
     }
 
-    /// What memory holds for `get_or_load`. A hit is reported to the prefetcher here,
-    /// except one due for a refresh, which the caller reports after starting the refresh.
+    /// Whether a `get_or_load` hit needs nothing but the value: without refresh-ahead (no
+    /// deadline to check) and serve-stale (no expired value to keep), the memory tier's
+    /// plain `get` serves it, which returns less than `lookup` (a word-sized value comes back
+    /// in registers).
+    #[inline]
+    fn plain_reads(&self) -> bool {
+        self.inner.refresh_ahead.is_none() && !self.inner.serve_stale
+    }
+
+    /// What memory holds for `get_or_load` with refresh-ahead or serve-stale on. A hit is
+    /// reported to the prefetcher here, except one due for a refresh, which the caller
+    /// reports after starting the refresh.
     fn ask_memory(&self, key: &K) -> Answer<V> {
         let inner = &self.inner;
-        if inner.refresh_ahead.is_none() && !inner.serve_stale {
-            // Neither a hit's deadline nor an expired value is of use: the memory tier's
-            // plain read returns less (no `Lookup`), which keeps a word-sized value in
-            // registers.
-            return match inner.memory.get(key) {
-                Some(slot) => {
-                    self.after_access(key, true);
-                    Answer::Hit(slot.value)
-                }
-                None => Answer::Missing(None),
-            };
-        }
         match inner.memory.lookup(key) {
             Lookup::Hit { value, expires_at } => {
                 if let (Some(window), Some(expires_at)) = (inner.refresh_ahead, expires_at) {
@@ -528,15 +534,23 @@ where
             let loader = Arc::clone(loader);
             move |key| loader(key)
         };
-        match self.ask_memory(&key) {
-            Answer::Hit(value) => Ok(value),
-            Answer::Refresh(value) => {
-                self.refresh(key.clone(), load());
-                self.after_access(&key, true);
-                Ok(value)
+        let stale = if self.plain_reads() {
+            match self.get_from_memory(&key) {
+                Some(value) => return Ok(value),
+                None => None,
             }
-            Answer::Missing(stale) => Box::pin(self.load_missing(key, load(), stale)).await,
-        }
+        } else {
+            match self.ask_memory(&key) {
+                Answer::Hit(value) => return Ok(value),
+                Answer::Refresh(value) => {
+                    self.refresh(key.clone(), load());
+                    self.after_access(&key, true);
+                    return Ok(value);
+                }
+                Answer::Missing(stale) => stale,
+            }
+        };
+        Box::pin(self.load_missing(key, load(), stale)).await
     }
 }
 
