@@ -297,7 +297,7 @@ where
             // value they replaced.
             memory = memory.capacity_sink(move |key: &K, slot: &Slot<V>| {
                 for tier in lower.iter() {
-                    if tier.put(key, &slot.value, slot.lower_deadline).is_err() {
+                    if tier.put(key, &slot.value, slot.lower_deadline()).is_err() {
                         bump(&counters.encode_errors);
                     }
                 }
@@ -327,6 +327,7 @@ where
             lower_ttl: self.lower_ttl.unwrap_or(self.memory_ttl),
             loader_timeout: self.loader_timeout,
             refresh_ahead: self.refresh_ahead,
+            serve_stale: self.stale_grace.is_some(),
             negative,
             flights: Arc::new(Flights::new()),
             stripes: WriteStripes::new(),

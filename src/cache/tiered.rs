@@ -3,7 +3,10 @@
 use std::any::Any;
 use std::future::Future;
 use std::hash::Hash;
+use std::num::NonZeroU64;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use crate::cache::flight::{Flight, Flights, Outcome, Role};
@@ -11,7 +14,7 @@ use crate::cache::memory::{Lookup, MemoryCache};
 use crate::cache::prefetch::{BoxError, Prefetcher, SharedLoader};
 use crate::cache::stats::{CacheStats, Counters, bump};
 use crate::cache::stripes::{Generation, WriteStripes};
-use crate::cache::tier::LowerTier;
+use crate::cache::tier::{BoxFuture, LowerTier};
 use crate::cache::time::UnixMillis;
 use crate::cache::{CacheError, LoadError};
 
@@ -20,7 +23,31 @@ use crate::cache::{CacheError, LoadError};
 #[derive(Clone)]
 pub(crate) struct Slot<V> {
     pub(crate) value: V,
-    pub(crate) lower_deadline: Option<UnixMillis>,
+    /// The lower tiers' deadline, [`NO_DEADLINE`] for none. One non-zero word rather than an
+    /// `Option<u64>` (two words): then an `Option<Slot<V>>`, what a memory hit returns, is
+    /// as small as it can be, and for a word-sized `V` (a `u64`, an `Arc`) it comes back in
+    /// two registers instead of through memory.
+    lower_deadline: NonZeroU64,
+}
+
+/// `Slot::lower_deadline` for "never".
+const NO_DEADLINE: NonZeroU64 = NonZeroU64::MAX;
+
+impl<V> Slot<V> {
+    pub(crate) fn new(value: V, lower_deadline: Option<UnixMillis>) -> Self {
+        // Deadline 0 (the epoch) is as expired as 1, and `u64::MAX` is as far as "never".
+        let lower_deadline = lower_deadline.map_or(NO_DEADLINE, |d| {
+            NonZeroU64::MIN.saturating_add(d.saturating_sub(1))
+        });
+        Self {
+            value,
+            lower_deadline,
+        }
+    }
+
+    pub(crate) fn lower_deadline(&self) -> Option<UnixMillis> {
+        (self.lower_deadline != NO_DEADLINE).then_some(self.lower_deadline.get())
+    }
 }
 
 /// When a value reaches the tiers below memory.
@@ -50,6 +77,8 @@ pub(crate) struct Inner<K, V> {
     pub(crate) lower_ttl: Option<Duration>,
     pub(crate) loader_timeout: Option<Duration>,
     pub(crate) refresh_ahead: Option<Duration>,
+    /// Whether the memory tier keeps expired values for serve-stale.
+    pub(crate) serve_stale: bool,
     pub(crate) negative: Option<MemoryCache<K, Arc<dyn Any + Send + Sync>>>,
     pub(crate) flights: Arc<Flights<K, V>>,
     pub(crate) stripes: WriteStripes,
@@ -145,14 +174,33 @@ where
     }
 
     /// The value of `key`, from memory or a lower tier, unless absent or expired.
-    pub async fn get(&self, key: &K) -> Option<V> {
-        let inner = &self.inner;
+    ///
+    /// Like an `async fn`, the returned future does nothing until first polled.
+    pub fn get<'a>(&'a self, key: &'a K) -> impl Future<Output = Option<V>> + Send + 'a {
+        Get {
+            cache: self,
+            key,
+            below: None,
+        }
+    }
+
+    /// The part of [`get`](Self::get) that memory answers: `None` when memory has no live
+    /// value.
+    #[inline]
+    fn get_from_memory(&self, key: &K) -> Option<V> {
         // The memory tier counts its own hits and misses; the cache's totals are derived
         // from them (see `stats`), so a memory hit pays for no counter of ours.
-        if let Lookup::Hit { value, .. } = inner.memory.lookup(key) {
-            self.after_access(key, true);
-            return Some(value.value);
+        match self.inner.memory.get(key) {
+            Some(slot) => {
+                self.after_access(key, true);
+                Some(slot.value)
+            }
+            None => None,
         }
+    }
+
+    /// The rest of [`get`](Self::get) after a memory miss.
+    async fn get_missing(&self, key: &K) -> Option<V> {
         let found = self.get_below(key).await;
         self.after_access(key, false);
         found
@@ -174,10 +222,7 @@ where
                 continue;
             }
             let memory_deadline = earliest(found.expires_at, deadline(now, inner.memory_ttl));
-            let slot = Slot {
-                value: found.value.clone(),
-                lower_deadline: found.expires_at,
-            };
+            let slot = Slot::new(found.value.clone(), found.expires_at);
             // A write of the key since `seen` means what we read may be older than what the
             // writer stored: answer this caller with it, but do not promote it.
             inner.stripes.fill_if_unchanged(key, seen, || {
@@ -256,23 +301,73 @@ where
         Fut: Future<Output = Result<V, E>> + Send + 'static,
         E: Send + Sync + 'static,
     {
+        let stale = if self.plain_reads() {
+            match self.get_from_memory(&key) {
+                Some(value) => return Ok(value),
+                None => None,
+            }
+        } else {
+            match self.ask_memory(&key) {
+                Answer::Hit(value) => return Ok(value),
+                Answer::Refresh(value) => {
+                    self.refresh(key.clone(), load);
+                    self.after_access(&key, true);
+                    return Ok(value);
+                }
+                Answer::Missing(stale) => stale,
+            }
+        };
+        // Boxed, so that the miss path's state (the lower tiers' read, the flight, the
+        // loader's future and its timeout) is not part of every call's future: inline, it
+        // made a hit's future 320 bytes to build and move.
+        Box::pin(self.load_missing(key, load, stale)).await
+    }
+
+    /// Whether a `get_or_load` hit needs nothing but the value: without refresh-ahead (no
+    /// deadline to check) and serve-stale (no expired value to keep), the memory tier's
+    /// plain `get` serves it, which returns less than `lookup` (a word-sized value comes back
+    /// in registers).
+    #[inline]
+    fn plain_reads(&self) -> bool {
+        self.inner.refresh_ahead.is_none() && !self.inner.serve_stale
+    }
+
+    /// What memory holds for `get_or_load` with refresh-ahead or serve-stale on. A hit is
+    /// reported to the prefetcher here, except one due for a refresh, which the caller
+    /// reports after starting the refresh.
+    fn ask_memory(&self, key: &K) -> Answer<V> {
         let inner = &self.inner;
-        let mut stale = None;
-        match inner.memory.lookup(&key) {
+        match inner.memory.lookup(key) {
             Lookup::Hit { value, expires_at } => {
                 if let (Some(window), Some(expires_at)) = (inner.refresh_ahead, expires_at) {
                     let now = inner.memory.now_ms();
                     let window = u64::try_from(window.as_millis()).unwrap_or(u64::MAX);
                     if expires_at.saturating_sub(now) <= window {
-                        self.refresh(key.clone(), load);
+                        return Answer::Refresh(value.value);
                     }
                 }
-                self.after_access(&key, true);
-                return Ok(value.value);
+                self.after_access(key, true);
+                Answer::Hit(value.value)
             }
-            Lookup::Stale { value, .. } => stale = Some(value.value),
-            Lookup::Miss => {}
+            Lookup::Stale { value, .. } => Answer::Missing(Some(value.value)),
+            Lookup::Miss => Answer::Missing(None),
         }
+    }
+
+    /// The rest of `get_or_load` after memory had no live value (`stale`: an expired one
+    /// within the serve-stale grace).
+    async fn load_missing<F, Fut, E>(
+        &self,
+        key: K,
+        load: F,
+        stale: Option<V>,
+    ) -> Result<V, LoadError<E>>
+    where
+        F: FnOnce(K) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<V, E>> + Send + 'static,
+        E: Send + Sync + 'static,
+    {
+        let inner = &self.inner;
         if let Some(error) = self.negative_hit::<E>(&key) {
             if let Some(stale) = stale {
                 bump(&inner.counters.stale_served);
@@ -430,11 +525,83 @@ where
     /// As `get_or_load`, with the loader's error boxed; [`LoadError::NoLoader`] when the
     /// builder was given no loader.
     pub async fn fetch(&self, key: K) -> Result<V, LoadError<BoxError>> {
-        let Some(loader) = self.inner.loader.clone() else {
+        let Some(loader) = &self.inner.loader else {
             return Err(LoadError::NoLoader);
         };
-        self.get_or_load(key, move |key| loader(key)).await
+        // The loader is cloned (an atomic on a line every caller shares) only when a load
+        // or a refresh needs it, never for a plain hit.
+        let load = || {
+            let loader = Arc::clone(loader);
+            move |key| loader(key)
+        };
+        let stale = if self.plain_reads() {
+            match self.get_from_memory(&key) {
+                Some(value) => return Ok(value),
+                None => None,
+            }
+        } else {
+            match self.ask_memory(&key) {
+                Answer::Hit(value) => return Ok(value),
+                Answer::Refresh(value) => {
+                    self.refresh(key.clone(), load());
+                    self.after_access(&key, true);
+                    return Ok(value);
+                }
+                Answer::Missing(stale) => stale,
+            }
+        };
+        Box::pin(self.load_missing(key, load(), stale)).await
     }
+}
+
+/// The future of [`TieredCache::get`], written out rather than an `async fn` so that a hit
+/// is one plain call: no state machine to enter, no miss-path state to build or move (an
+/// `async fn` body made the hit's future 120 bytes, and building and moving it measured as
+/// most of what a hit through the facade cost over the memory tier; see
+/// `docs/benchmarks.md`).
+struct Get<'a, K, V> {
+    cache: &'a TieredCache<K, V>,
+    key: &'a K,
+    /// The lower tiers' walk, boxed, once memory missed and there is a tier below.
+    below: Option<BoxFuture<'a, Option<V>>>,
+}
+
+impl<K, V> Future for Get<'_, K, V>
+where
+    K: Hash + Eq + Clone + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+{
+    type Output = Option<V>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<V>> {
+        let this = &mut *self;
+        if let Some(below) = &mut this.below {
+            return below.as_mut().poll(cx);
+        }
+        let (cache, key) = (this.cache, this.key);
+        if let Some(value) = cache.get_from_memory(key) {
+            return Poll::Ready(Some(value));
+        }
+        if cache.inner.lower.is_empty() {
+            // Nothing below: a miss allocates nothing.
+            cache.after_access(key, false);
+            return Poll::Ready(None);
+        }
+        this.below
+            .insert(Box::pin(cache.get_missing(key)))
+            .as_mut()
+            .poll(cx)
+    }
+}
+
+/// What the memory tier answered a `get_or_load` (or `fetch`) with.
+enum Answer<V> {
+    /// A live value.
+    Hit(V),
+    /// A live value close enough to its expiry to start a background reload.
+    Refresh(V),
+    /// No live value; an expired one within the serve-stale grace, if any.
+    Missing(Option<V>),
 }
 
 /// Runs `load` under the loader timeout and records what came of it.
@@ -560,14 +727,8 @@ where
         // tier missed.
         let write_back = self.write_policy == WritePolicy::WriteBack && !self.lower.is_empty();
         let stale_below = (write_back && strict == Strict::Yes).then(|| key.clone());
-        self.memory.insert_at(
-            key,
-            Slot {
-                value,
-                lower_deadline,
-            },
-            memory_deadline,
-        );
+        self.memory
+            .insert_at(key, Slot::new(value, lower_deadline), memory_deadline);
         // Writing back, the tiers below may hold an older value of the key, which would come
         // back if this one left memory by expiry rather than eviction. After the insert, so
         // an eviction of the old value (queued under the same shard lock) is removed too; at
@@ -768,5 +929,29 @@ mod tests {
             "key {evicted} came back below"
         );
         assert_eq!(cache.get(&evicted).await, None);
+    }
+
+    /// The hit paths' futures carry no miss-path state: inline, that state made a hit's
+    /// future 120 bytes (`get`) and 320 (`get_or_load`) in this build, and building and
+    /// moving it was most of what a hit through the facade cost over the memory tier.
+    #[tokio::test]
+    async fn hit_futures_carry_no_miss_path_state() {
+        let cache: TieredCache<u64, u64> = TieredCacheBuilder::new()
+            .loader(|k: u64| async move { Ok::<_, std::io::Error>(k) })
+            .build()
+            .await
+            .unwrap();
+        let get = cache.get(&1);
+        let load = cache.get_or_load(1, |k| async move { Ok::<_, std::io::Error>(k) });
+        let fetch = cache.fetch(1);
+        let sizes = (
+            std::mem::size_of_val(&get),
+            std::mem::size_of_val(&load),
+            std::mem::size_of_val(&fetch),
+        );
+        assert!(
+            sizes.0 <= 64 && sizes.1 <= 96 && sizes.2 <= 96,
+            "get, get_or_load, fetch futures: {sizes:?} bytes"
+        );
     }
 }

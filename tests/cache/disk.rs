@@ -74,6 +74,38 @@ async fn write_back_sends_evicted_values_down() {
 }
 
 #[tokio::test]
+async fn write_back_carries_each_values_deadline_down() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new();
+    let cache = disk_cache::<String>(dir.path(), |b| {
+        b.memory_capacity(8)
+            .time_to_live(None)
+            .write_policy(WritePolicy::WriteBack)
+            .clock(Arc::new(clock.clone()))
+    })
+    .await;
+    // Even keys live one second, odd ones for ever; most of them leave memory for room.
+    for k in 0..64u64 {
+        let value = format!("value {k}");
+        if k % 2 == 0 {
+            cache
+                .insert_with_ttl(k, value, Duration::from_secs(1))
+                .await
+                .unwrap();
+        } else {
+            cache.insert(k, value).await.unwrap();
+        }
+    }
+    cache.flush().await.unwrap();
+    assert!(cache.stats().disk.map_or(0, |d| d.writes) >= 64 - 8);
+    clock.advance(Duration::from_secs(3_600));
+    for k in 0..64u64 {
+        let want = (k % 2 == 1).then(|| format!("value {k}"));
+        assert_eq!(cache.get(&k).await, want, "key {k}");
+    }
+}
+
+#[tokio::test]
 async fn no_tier_returns_a_value_past_its_deadline() {
     let dir = tempfile::tempdir().unwrap();
     let clock = ManualClock::new();

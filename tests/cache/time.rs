@@ -160,3 +160,28 @@ async fn refresh_ahead_reloads_a_hot_entry_in_the_background() {
     clock.advance(Duration::from_secs(40));
     assert_eq!(cache.get(&1).await.as_deref(), Some("v2"));
 }
+
+#[tokio::test]
+async fn fetch_refreshes_ahead_through_the_builders_loader() {
+    let loads = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&loads);
+    let (cache, clock) = crate::manual_cache(MINUTE, move |b| {
+        b.refresh_ahead(Duration::from_secs(10))
+            .loader(move |_k: u64| {
+                let n = counter.fetch_add(1, Ordering::SeqCst) + 1;
+                async move { Ok::<_, Down>(format!("v{n}")) }
+            })
+    })
+    .await;
+    assert_eq!(cache.fetch(1).await.unwrap(), "v1");
+    // A plain hit loads nothing.
+    clock.advance(Duration::from_secs(30));
+    assert_eq!(cache.fetch(1).await.unwrap(), "v1");
+    assert_eq!(loads.load(Ordering::SeqCst), 1);
+    // Within the window: the current value at once, and a reload through the loader.
+    clock.advance(Duration::from_secs(25));
+    assert_eq!(cache.fetch(1).await.unwrap(), "v1");
+    assert!(crate::settle(async || cache.get(&1).await.as_deref() == Some("v2")).await);
+    let stats = cache.stats().loads;
+    assert_eq!((stats.refreshes, stats.started), (1, 2));
+}
