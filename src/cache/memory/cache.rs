@@ -141,7 +141,8 @@ where
 ///
 /// A cheap `Clone` handle: clones share the same cache. A hit takes one shard's shared lock
 /// and counts the read on the entry itself, so readers never wait for each other; writes
-/// take that shard's exclusive lock, and the policy acts on the counted reads then. An expired entry is never returned.
+/// take that shard's exclusive lock, and the policy acts on the counted reads then. An
+/// expired entry is never returned.
 ///
 /// ```
 /// use perfkit::cache::memory::MemoryCache;

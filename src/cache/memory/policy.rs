@@ -115,6 +115,22 @@ pub(super) struct Core<K, V> {
     victims: Ghost,
 }
 
+/// The entry in node `i` if it holds `key` (whose hash is `hash`).
+#[inline]
+fn holding<'a, K, V, Q>(
+    nodes: &'a [Node<K, V>],
+    i: u32,
+    hash: u64,
+    key: &Q,
+) -> Option<&'a Entry<K, V>>
+where
+    K: Borrow<Q>,
+    Q: Eq + ?Sized,
+{
+    let e = nodes.get(i as usize)?.entry.as_ref()?;
+    (e.hash == hash && e.key.borrow() == key).then_some(e)
+}
+
 impl<K: Eq, V> Core<K, V> {
     /// A shard holding at most `max` weight; `expected_entries` sizes the sketch.
     pub(super) fn new(
@@ -163,12 +179,7 @@ impl<K: Eq, V> Core<K, V> {
     {
         let nodes = &self.nodes;
         self.map
-            .find(hash, |&i| {
-                nodes
-                    .get(i as usize)
-                    .and_then(|n| n.entry.as_ref())
-                    .is_some_and(|e| e.hash == hash && e.key.borrow() == key)
-            })
+            .find(hash, |&i| holding(nodes, i, hash, key).is_some())
             .copied()
     }
 
@@ -182,14 +193,8 @@ impl<K: Eq, V> Core<K, V> {
         let nodes = &self.nodes;
         let mut found = None;
         self.map.find(hash, |&i| {
-            let e = nodes.get(i as usize).and_then(|n| n.entry.as_ref());
-            match e {
-                Some(e) if e.hash == hash && e.key.borrow() == key => {
-                    found = Some(e);
-                    true
-                }
-                _ => false,
-            }
+            found = holding(nodes, i, hash, key);
+            found.is_some()
         });
         found
     }
