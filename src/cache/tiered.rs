@@ -301,26 +301,40 @@ where
         Fut: Future<Output = Result<V, E>> + Send + 'static,
         E: Send + Sync + 'static,
     {
-        let stale = if self.plain_reads() {
-            match self.get_from_memory(&key) {
-                Some(value) => return Ok(value),
-                None => None,
-            }
-        } else {
-            match self.ask_memory(&key) {
-                Answer::Hit(value) => return Ok(value),
-                Answer::Refresh(value) => {
-                    self.refresh(key.clone(), load);
-                    self.after_access(&key, true);
-                    return Ok(value);
-                }
-                Answer::Missing(stale) => stale,
-            }
+        let stale = match self.memory_step(&key) {
+            Answer::Hit(value) => return Ok(value),
+            Answer::Refresh(value) => return Ok(self.serve_refreshing(key, load, value)),
+            Answer::Missing(stale) => stale,
         };
         // Boxed, so that the miss path's state (the lower tiers' read, the flight, the
         // loader's future and its timeout) is not part of every call's future: inline, it
         // made a hit's future 320 bytes to build and move.
         Box::pin(self.load_missing(key, load, stale)).await
+    }
+
+    /// The memory step of `get_or_load` and `fetch`. Without refresh-ahead and serve-stale
+    /// it is the memory tier's plain `get` (see [`plain_reads`](Self::plain_reads)).
+    #[inline]
+    fn memory_step(&self, key: &K) -> Answer<V> {
+        if self.plain_reads() {
+            return match self.get_from_memory(key) {
+                Some(value) => Answer::Hit(value),
+                None => Answer::Missing(None),
+            };
+        }
+        self.ask_memory(key)
+    }
+
+    /// Serves `value`, found due for refresh-ahead, and starts its reload through `load`.
+    fn serve_refreshing<F, Fut, E>(&self, key: K, load: F, value: V) -> V
+    where
+        F: FnOnce(K) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<V, E>> + Send + 'static,
+        E: Send + Sync + 'static,
+    {
+        self.refresh(key.clone(), load);
+        self.after_access(&key, true);
+        value
     }
 
     /// Whether a `get_or_load` hit needs nothing but the value: without refresh-ahead (no
@@ -534,21 +548,10 @@ where
             let loader = Arc::clone(loader);
             move |key| loader(key)
         };
-        let stale = if self.plain_reads() {
-            match self.get_from_memory(&key) {
-                Some(value) => return Ok(value),
-                None => None,
-            }
-        } else {
-            match self.ask_memory(&key) {
-                Answer::Hit(value) => return Ok(value),
-                Answer::Refresh(value) => {
-                    self.refresh(key.clone(), load());
-                    self.after_access(&key, true);
-                    return Ok(value);
-                }
-                Answer::Missing(stale) => stale,
-            }
+        let stale = match self.memory_step(&key) {
+            Answer::Hit(value) => return Ok(value),
+            Answer::Refresh(value) => return Ok(self.serve_refreshing(key, load(), value)),
+            Answer::Missing(stale) => stale,
         };
         Box::pin(self.load_missing(key, load(), stale)).await
     }
