@@ -19,7 +19,7 @@ use super::rng::Rng;
 use super::state::{BackendState, EJECTED, NONE, UNHEALTHY};
 use super::stats::{BackendStats, BalancerStats};
 use super::strategy::Strategy;
-use crate::clock::Clock;
+use crate::clock::NanoClock;
 
 /// One backend as handed to a [`Balancer`]: a stable id, the value picks deref to, a weight.
 ///
@@ -107,7 +107,7 @@ pub(crate) struct Config {
 
 pub(crate) struct Shared<T> {
     pub(crate) cfg: Config,
-    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) clock: NanoClock,
     pub(crate) rng: Rng,
     pub(crate) rr: CachePadded<AtomicUsize>,
     pub(crate) snap: ArcSwap<Snapshot<T>>,
@@ -502,7 +502,7 @@ impl<T> Balancer<T> {
 impl<T> Shared<T> {
     #[inline]
     pub(crate) fn now(&self) -> u64 {
-        nanos(self.clock.now())
+        self.clock.now()
     }
 
     pub(crate) fn panic_picks(&self) -> u64 {

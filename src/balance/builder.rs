@@ -16,7 +16,7 @@ use super::error::{BalanceError, invalid};
 use super::hash::{HashRing, is_prime};
 use super::rng::Rng;
 use super::strategy::Strategy;
-use crate::clock::{Clock, MonotonicClock};
+use crate::clock::{Clock, NanoClock};
 
 /// Builds a [`Balancer`]; every setting has a default, named in its setter.
 ///
@@ -41,7 +41,7 @@ use crate::clock::{Clock, MonotonicClock};
 pub struct BalancerBuilder<T> {
     backends: Vec<Backend<T>>,
     cfg: Config,
-    clock: Arc<dyn Clock>,
+    clock: Option<Arc<dyn Clock>>,
     seed: Option<u64>,
     p2c_default_rtt: Duration,
     p2c_decay: Duration,
@@ -72,7 +72,7 @@ impl<T> Default for BalancerBuilder<T> {
                 default_rtt_ns: 0.0,
                 decay_ns: 0.0,
             },
-            clock: Arc::new(MonotonicClock::new()),
+            clock: None,
             seed: None,
             p2c_default_rtt: Duration::from_millis(30),
             p2c_decay: Duration::from_secs(10),
@@ -151,9 +151,11 @@ impl<T> BalancerBuilder<T> {
         self
     }
 
-    /// The clock every time-based rule reads. Default [`MonotonicClock`].
+    /// The clock every time-based rule reads. Default: the CPU's time-stamp counter through
+    /// `quanta` (a few nanoseconds a read; the OS monotonic clock where there is no
+    /// invariant TSC).
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
+        self.clock = Some(clock);
         self
     }
 
@@ -200,11 +202,12 @@ impl<T> BalancerBuilder<T> {
         let seed = self
             .seed
             .unwrap_or_else(|| std::collections::hash_map::RandomState::new().hash_one(0u64));
-        let now = nanos(self.clock.now());
+        let clock = NanoClock::new(self.clock);
+        let now = clock.now();
         let snap = build_snapshot(&self.cfg, self.backends, &HashMap::new(), now, false)?;
         let shared = Shared {
             cfg: self.cfg,
-            clock: self.clock,
+            clock,
             rng: Rng::new(seed),
             rr: CachePadded::new(AtomicUsize::new(0)),
             snap: ArcSwap::from_pointee(snap),

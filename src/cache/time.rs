@@ -6,7 +6,7 @@
 //! die early while the process runs, and tests can drive time with a
 //! [`ManualClock`](crate::clock::ManualClock).
 
-use crate::clock::Clock;
+use crate::clock::{Clock, NanoClock};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -16,17 +16,9 @@ pub(crate) type UnixMillis = u64;
 /// The clock every tier of one cache reads.
 #[derive(Debug, Clone)]
 pub(crate) struct CacheClock {
-    source: Source,
+    source: NanoClock,
     /// Wall-clock milliseconds at the source's zero.
     anchor_ms: UnixMillis,
-}
-
-#[derive(Debug, Clone)]
-enum Source {
-    /// The TSC through quanta: a few nanoseconds per read, which matters on the hit path.
-    Tsc(quanta::Clock, u64),
-    /// An injected clock (tests, simulations).
-    Custom(Arc<dyn Clock>),
 }
 
 fn wall_ms() -> UnixMillis {
@@ -39,10 +31,8 @@ fn wall_ms() -> UnixMillis {
 impl CacheClock {
     /// The real clock.
     pub(crate) fn system() -> Self {
-        let clock = quanta::Clock::new();
-        let start = clock.raw();
         Self {
-            source: Source::Tsc(clock, start),
+            source: NanoClock::new(None),
             anchor_ms: wall_ms(),
         }
     }
@@ -51,7 +41,7 @@ impl CacheClock {
     pub(crate) fn custom(clock: Arc<dyn Clock>) -> Self {
         let since_zero = u64::try_from(clock.now().as_millis()).unwrap_or(u64::MAX);
         Self {
-            source: Source::Custom(clock),
+            source: NanoClock::new(Some(clock)),
             anchor_ms: wall_ms().saturating_sub(since_zero),
         }
     }
@@ -59,11 +49,7 @@ impl CacheClock {
     /// Now, in milliseconds since the Unix epoch.
     #[inline]
     pub(crate) fn now_ms(&self) -> UnixMillis {
-        let elapsed_ms = match &self.source {
-            Source::Tsc(clock, start) => clock.delta_as_nanos(*start, clock.raw()) / 1_000_000,
-            Source::Custom(clock) => u64::try_from(clock.now().as_millis()).unwrap_or(u64::MAX),
-        };
-        self.anchor_ms.saturating_add(elapsed_ms)
+        self.anchor_ms.saturating_add(self.source.now() / 1_000_000)
     }
 }
 

@@ -1,59 +1,12 @@
 //! Where a limiter gets `now` from, and the jitter added to `until_ready` waits.
 
-use crate::clock::Clock;
-use std::fmt;
-use std::sync::Arc;
 use std::time::Duration;
 
-use super::gcra::saturating_nanos;
 use super::hash::mix64;
 
-/// The clock of a limiter. The default is matched directly rather than through
-/// `Arc<dyn Clock>`, so the common case pays for one clock read and nothing else (the clock
-/// read is most of a `check`).
-#[derive(Clone)]
-pub(crate) enum TimeSource {
-    /// The default: `quanta`'s clock, which reads the CPU's invariant time-stamp counter where
-    /// it has one (about 15 ns here, where `Instant::now()` takes about 44 ns on these VMs) and
-    /// falls back to the OS monotonic clock where it has not. Measured from the limiter's
-    /// construction.
-    Tsc(quanta::Clock, u64),
-    /// An injected clock (tests, a coarse clock, a TSC clock).
-    Custom(Arc<dyn Clock>),
-}
-
-impl TimeSource {
-    pub(crate) fn new(clock: Option<Arc<dyn Clock>>) -> Self {
-        match clock {
-            Some(c) => Self::Custom(c),
-            None => {
-                let clock = quanta::Clock::new();
-                let origin = clock.raw();
-                Self::Tsc(clock, origin)
-            }
-        }
-    }
-
-    /// Nanoseconds since the clock's origin.
-    #[inline(always)]
-    pub(crate) fn now(&self) -> u64 {
-        match self {
-            // Raw counter ticks scaled by a multiply and a shift: going through `Instant` and
-            // `Duration` would add a division by 10^9 to every check.
-            Self::Tsc(clock, origin) => clock.delta_as_nanos(*origin, clock.raw()),
-            Self::Custom(clock) => saturating_nanos(clock.now()),
-        }
-    }
-}
-
-impl fmt::Debug for TimeSource {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Tsc(..) => f.write_str("Tsc"),
-            Self::Custom(c) => f.debug_tuple("Custom").field(c).finish(),
-        }
-    }
-}
+/// The clock of a limiter: the crate's cheap nanosecond clock (the clock read is most of a
+/// `check`).
+pub(crate) use crate::clock::NanoClock as TimeSource;
 
 /// Spreads the wake-ups of `until_ready` waiters over `[0, max]`.
 ///
