@@ -44,6 +44,17 @@ pub(crate) enum Lookup<V> {
     Miss,
 }
 
+impl<V> Lookup<V> {
+    /// The value if it is live: what `get` and `peek` return.
+    #[inline]
+    fn live(self) -> Option<V> {
+        match self {
+            Self::Hit { value, .. } => Some(value),
+            Self::Stale { .. } | Self::Miss => None,
+        }
+    }
+}
+
 struct Shard<K, V> {
     core: RwLock<Core<K, V>>,
 }
@@ -222,10 +233,7 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        match self.probe(key, true) {
-            Lookup::Hit { value, .. } => Some(value),
-            Lookup::Stale { .. } | Lookup::Miss => None,
-        }
+        self.probe(key, true).live()
     }
 
     /// Like [`get`](Self::get), but leaves the policy, the idle timer and the stats alone.
@@ -234,10 +242,7 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        match self.probe(key, false) {
-            Lookup::Hit { value, .. } => Some(value),
-            Lookup::Stale { .. } | Lookup::Miss => None,
-        }
+        self.probe(key, false).live()
     }
 
     /// Whether `key` has a live value (as [`peek`](Self::peek): no policy or stats update).

@@ -204,6 +204,12 @@ impl<K: Eq, V> Core<K, V> {
         self.nodes.get(idx as usize).and_then(|n| n.entry.as_ref())
     }
 
+    fn entry_mut(&mut self, idx: u32) -> Option<&mut Entry<K, V>> {
+        self.nodes
+            .get_mut(idx as usize)
+            .and_then(|n| n.entry.as_mut())
+    }
+
     fn next_of(&self, idx: u32) -> u32 {
         self.nodes.get(idx as usize).map_or(NIL, |n| n.next)
     }
@@ -259,11 +265,7 @@ impl<K: Eq, V> Core<K, V> {
 
     /// Adds the reads counted on the entry at `idx` to the sketch and clears them.
     fn fold_hits(&mut self, idx: u32) {
-        let Some(entry) = self
-            .nodes
-            .get_mut(idx as usize)
-            .and_then(|n| n.entry.as_mut())
-        else {
+        let Some(entry) = self.entry_mut(idx) else {
             return;
         };
         let (hits, hash) = (entry.take_hits(), entry.hash);
@@ -364,11 +366,7 @@ impl<K: Eq, V> Core<K, V> {
         };
         // Take the node out of its queue so its weight can change consistently.
         self.unlink(idx);
-        let Some(entry) = self
-            .nodes
-            .get_mut(idx as usize)
-            .and_then(|n| n.entry.as_mut())
-        else {
+        let Some(entry) = self.entry_mut(idx) else {
             return;
         };
         let old = std::mem::replace(&mut entry.value, new.value);
