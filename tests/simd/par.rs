@@ -13,8 +13,14 @@ fn sizes() -> Vec<usize> {
 }
 
 fn pools() -> Vec<rayon::ThreadPool> {
-    [1, 2, 3]
-        .into_iter()
+    pools_of(&[1, 2, 3])
+}
+
+/// One rayon pool per thread count in `threads`.
+fn pools_of(threads: &[usize]) -> Vec<rayon::ThreadPool> {
+    threads
+        .iter()
+        .copied()
         .map(|t| {
             rayon::ThreadPoolBuilder::new()
                 .num_threads(t)
@@ -181,15 +187,7 @@ fn errors() {
 /// below and above the threading threshold, as the single-threaded deterministic functions on
 /// every backend this CPU runs; and within the oracle's bounds of the f64 reference.
 fn derived_deterministic_any_threads<T: Float>() {
-    let pools: Vec<rayon::ThreadPool> = [1, 2, 3, 5, 8]
-        .into_iter()
-        .map(|t| {
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(t)
-                .build()
-                .unwrap()
-        })
-        .collect();
+    let pools = pools_of(&[1, 2, 3, 5, 8]);
     let all = backends();
     let mut rng = Rng::new(31);
     for n in [0, 1, 4_097, 100_003, 1_000_003] {

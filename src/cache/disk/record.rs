@@ -329,6 +329,19 @@ pub(crate) fn into_value(mut buf: Vec<u8>, h: &Header) -> Result<Vec<u8>, Corrup
 mod tests {
     use super::*;
 
+    /// `len` bytes from a seeded xorshift64 stream: incompressible, and the same every run.
+    fn random_bytes(len: usize, seed: u64) -> Vec<u8> {
+        let mut x = seed | 1;
+        (0..len)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                (x >> 32) as u8
+            })
+            .collect()
+    }
+
     fn roundtrip(key: &[u8], value: Option<&[u8]>, exp: Option<u64>, threshold: usize) {
         let e = encode(&mut Deflater::new(), key, value, exp, threshold).expect("fits");
         let h = parse_header(&e.bytes, e.bytes.len()).expect("header");
@@ -357,15 +370,7 @@ mod tests {
 
     #[test]
     fn incompressible_values_are_stored_raw() {
-        let mut x = 0x1234_5678_u32;
-        let noise: Vec<u8> = (0..4096)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 17;
-                x ^= x << 5;
-                x as u8
-            })
-            .collect();
+        let noise = random_bytes(4096, 0x1234_5678);
         let e = encode(&mut Deflater::new(), b"n", Some(&noise), None, 100).expect("fits");
         assert!(!e.compressed);
         roundtrip(b"n", Some(&noise), None, 100);
@@ -391,15 +396,7 @@ mod tests {
     fn incompressible_values_of_every_size_near_the_threshold_encode() {
         let mut d = Deflater::new();
         for len in (0..2100).chain([4095, 4096, 16 * 1024, 100_000]) {
-            let mut x = 0x9E37_79B9_7F4A_7C15_u64 ^ len as u64;
-            let v: Vec<u8> = (0..len)
-                .map(|_| {
-                    x ^= x << 13;
-                    x ^= x >> 7;
-                    x ^= x << 17;
-                    (x >> 32) as u8
-                })
-                .collect();
+            let v = random_bytes(len, 0x9E37_79B9_7F4A_7C15_u64 ^ len as u64);
             for threshold in [0, 100] {
                 let e = encode(&mut d, b"k", Some(&v), None, threshold).expect("fits");
                 let h = parse_header(&e.bytes, e.bytes.len()).expect("header");
@@ -411,16 +408,8 @@ mod tests {
 
     #[test]
     fn the_entropy_test_tells_random_bytes_from_text() {
-        let mut x = 0x1234_5678_9abc_def0_u64;
         for len in [256, 300, 1000, 1024, 1025, 4096, 100_000] {
-            let random: Vec<u8> = (0..len)
-                .map(|_| {
-                    x ^= x << 13;
-                    x ^= x >> 7;
-                    x ^= x << 17;
-                    (x >> 32) as u8
-                })
-                .collect();
+            let random = random_bytes(len, 0x1234_5678_9abc_def0_u64 ^ len as u64);
             assert!(looks_incompressible(&random), "random, {len}");
             let text = "GET /api/v1/items?id=42&sort=desc HTTP/1.1 user-agent: perfkit\n"
                 .repeat(len / 60 + 1);
