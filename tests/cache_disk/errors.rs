@@ -136,3 +136,35 @@ fn a_second_store_on_one_directory_is_refused() {
     let again = builder(dir.path()).open().expect("reopen after drop");
     drop(again);
 }
+
+/// Another process's store is seen through the directory's advisory lock. A lock taken here
+/// on a separate open of the lock file conflicts exactly as another process's would.
+#[test]
+fn a_directory_locked_by_another_process_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    drop(builder(dir.path()).open().expect("create"));
+    let lock_path = dir.path().join("perfkit-disk-cache.lock");
+    let other = std::fs::File::open(&lock_path).expect("the store made its lock file");
+    other.lock().expect("nobody holds the lock after drop");
+    match builder(dir.path()).open() {
+        Err(e @ DiskError::LockedElsewhere { .. }) => {
+            assert!(e.to_string().contains("locked by another process"), "{e}");
+        }
+        other => panic!("expected LockedElsewhere, got {other:?}"),
+    }
+    // A refused open leaves nothing claimed in this process.
+    other.unlock().expect("unlock");
+    let store = builder(dir.path())
+        .open()
+        .expect("open once the lock is gone");
+    // While the store is open, its own lock keeps others out.
+    let probe = std::fs::File::open(&lock_path).expect("lock file");
+    assert!(matches!(
+        probe.try_lock(),
+        Err(std::fs::TryLockError::WouldBlock)
+    ));
+    drop(store);
+    probe
+        .try_lock()
+        .expect("closing the store releases the lock");
+}

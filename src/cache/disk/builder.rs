@@ -181,6 +181,7 @@ impl DiskStoreBuilder {
     /// # Errors
     /// [`DiskError::InvalidConfig`] for bad settings, [`DiskError::NotADirectory`],
     /// [`DiskError::AlreadyOpen`] when this process has the directory open,
+    /// [`DiskError::LockedElsewhere`] when another process does,
     /// [`DiskError::IncompatibleVersion`] for a directory of another format, and
     /// [`DiskError::Io`] (with the path) when the directory cannot be read or written.
     pub fn open(self) -> Result<DiskStore, DiskError> {

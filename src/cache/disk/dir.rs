@@ -2,11 +2,17 @@
 //! one-store-per-directory rule.
 //!
 //! Two stores appending to one log would interleave records and each would index only its
-//! own. The rule is enforced by a process-wide registry of open directories (canonical
-//! paths): `File::try_lock` needs Rust 1.89 (above our MSRV) and a `create_new` lock file
-//! would outlive a crash and lock the directory out for good. Another *process* opening the
-//! same directory is not detected; give each process its own directory.
+//! own. The rule has two layers:
+//!
+//! - a process-wide registry of open directories (canonical paths), which gives a second
+//!   store in the same process a clear [`DiskError::AlreadyOpen`];
+//! - an advisory lock (`File::try_lock`: `flock` on Unix, `LockFileEx` on Windows) on a lock
+//!   file in the directory, held for the store's lifetime, which keeps out other processes
+//!   ([`DiskError::LockedElsewhere`]). The operating system drops the lock when the holder
+//!   exits, crash included, so a dead process never locks the directory out. Where the
+//!   platform or file system has no such locks, only the in-process rule applies.
 
+use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{ErrorKind, Write};
 use std::path::{Path, PathBuf};
 
@@ -18,12 +24,18 @@ use super::segment::Segment;
 
 pub(crate) const MANIFEST: &str = "perfkit-disk-cache.manifest";
 const MANIFEST_TITLE: &str = "perfkit disk cache";
+/// The file other processes' stores lock; its contents are never read or written.
+pub(crate) const LOCK_FILE: &str = "perfkit-disk-cache.lock";
 
 static OPEN_DIRS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 
-/// This process's claim on a directory; dropping it lets the directory be opened again.
+/// This store's claim on a directory; dropping it lets the directory be opened again.
 #[derive(Debug)]
-pub(crate) struct DirLock(PathBuf);
+pub(crate) struct DirLock {
+    dir: PathBuf,
+    /// Holds the advisory lock; closing the file releases it.
+    _file: Option<File>,
+}
 
 impl DirLock {
     fn acquire(dir: PathBuf) -> Result<Self, DiskError> {
@@ -31,14 +43,36 @@ impl DirLock {
         if open.contains(&dir) {
             return Err(DiskError::AlreadyOpen { path: dir });
         }
+        let file = lock_against_other_processes(&dir)?;
         open.push(dir.clone());
-        Ok(Self(dir))
+        Ok(Self { dir, _file: file })
+    }
+}
+
+/// Takes the directory's advisory lock without waiting. `None` when the platform has no
+/// such locks.
+fn lock_against_other_processes(dir: &Path) -> Result<Option<File>, DiskError> {
+    let path = dir.join(LOCK_FILE);
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(|e| DiskError::io(&path, e))?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(file)),
+        Err(TryLockError::WouldBlock) => Err(DiskError::LockedElsewhere {
+            path: dir.to_path_buf(),
+        }),
+        Err(TryLockError::Error(e)) if e.kind() == ErrorKind::Unsupported => Ok(None),
+        Err(TryLockError::Error(e)) => Err(DiskError::io(&path, e)),
     }
 }
 
 impl Drop for DirLock {
     fn drop(&mut self) {
-        OPEN_DIRS.lock().retain(|d| d != &self.0);
+        OPEN_DIRS.lock().retain(|d| d != &self.dir);
     }
 }
 

@@ -51,6 +51,14 @@ pub enum DiskError {
         /// The directory, canonicalized.
         path: PathBuf,
     },
+    /// Another process holds the directory's lock (it has a store open there); two writers
+    /// on one log would corrupt each other. The lock goes away when that process closes the
+    /// store or exits.
+    #[error("disk tier directory {path} is locked by another process")]
+    LockedElsewhere {
+        /// The directory, canonicalized.
+        path: PathBuf,
+    },
     /// The background writer has stopped (it panicked), so nothing more can be written.
     #[error("the disk tier's background writer has stopped")]
     WriterStopped,
