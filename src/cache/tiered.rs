@@ -807,6 +807,24 @@ mod tests {
         (cache, entered, gate)
     }
 
+    /// A tier that fails to open by panicking on the blocking pool (a bug in the tier, not an
+    /// I/O error) makes `build` return `CacheError::Background`, not a panic in the caller.
+    #[tokio::test]
+    async fn a_tier_panicking_while_opening_is_a_background_error() {
+        let built = TieredCacheBuilder::<u64, String>::new()
+            .lower_tier(Box::new(|_| panic!("tier open blew up")))
+            .build()
+            .await;
+        match built {
+            Err(CacheError::Background(msg)) => {
+                assert!(msg.starts_with("opening a tier"), "{msg}");
+                assert!(msg.contains("panicked"), "{msg}");
+            }
+            Err(other) => panic!("expected Background, got {other:?}"),
+            Ok(_) => panic!("expected Background, got a cache"),
+        }
+    }
+
     #[tokio::test]
     async fn a_promotion_never_overwrites_a_newer_write() {
         for invalidate in [false, true] {
