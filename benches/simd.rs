@@ -4,6 +4,8 @@
 //! - `dot_f32`, `l2sq_f32`, `cosine_f32` at n = 1 024, 65 536 and 16 Mi; `dot_f64` at 65 536.
 //!   Throughput is in elements (one element = 2 FLOP for dot, 3 for l2sq, 6 for cosine).
 //! - `dot_f32` at 16 Mi also runs `simd::par::dot` (feature `parallel`).
+//! - Where dispatch picks AVX-512, each group also runs `perfkit_avx2`: the same kernel forced
+//!   onto the AVX2 + FMA backend.
 //! - `det_cosine_f32`, `det_weighted_sum_f32`, `det_variance_f32`: the normal kernel beside
 //!   its deterministic form at n = 1 024 and 65 536 (the cost of fixed bits).
 //! - `read_bandwidth`: a two-stream read (`Σ a[i] + b[i]`, AVX2, four accumulators) over two
@@ -196,6 +198,9 @@ struct Contenders<T: 'static> {
     naive: Kernel<T>,
     simsimd: Option<Kernel<T>>,
     hand: Option<Kernel<T>>,
+    /// perfkit forced onto AVX2 + FMA, beside the dispatched AVX-512 kernel (only when
+    /// dispatch picked AVX-512), so one run shows what the wider registers buy.
+    avx2: Option<Kernel<T>>,
     par: Option<Kernel<T>>,
 }
 
@@ -209,6 +214,9 @@ fn run<T: Copy + From<f32>>(c: &mut Criterion, k: &Contenders<T>, sizes: &[usize
         let mut contenders: Vec<(&str, Kernel<T>)> = vec![("perfkit", k.ours), ("naive", k.naive)];
         contenders.extend(k.simsimd.map(|f| ("simsimd", f)));
         contenders.extend(k.hand.map(|f| ("hand_avx2_4acc", f)));
+        if simd::backend() == simd::Backend::Avx512F {
+            contenders.extend(k.avx2.map(|f| ("perfkit_avx2", f)));
+        }
         if n >= 1 << 20 {
             contenders.extend(k.par.map(|f| ("perfkit_par", f)));
         }
@@ -242,6 +250,35 @@ mod peers {
     }
     pub fn dot_f64(a: &[f64], b: &[f64]) -> f64 {
         f64::dot(a, b).unwrap_or(f64::NAN)
+    }
+}
+
+/// perfkit's kernels forced onto AVX2 + FMA through one handle, fetched per call like the
+/// free functions' dispatched one (a `OnceLock` load). NaN where the CPU lacks AVX2.
+mod forced_avx2 {
+    use std::sync::OnceLock;
+
+    use perfkit::simd::{Backend, Simd};
+
+    fn simd() -> Option<&'static Simd> {
+        static HANDLE: OnceLock<Option<Simd>> = OnceLock::new();
+        HANDLE
+            .get_or_init(|| Simd::new(Backend::Avx2Fma).ok())
+            .as_ref()
+    }
+    pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+        simd().and_then(|s| s.dot(a, b).ok()).unwrap_or(f32::NAN)
+    }
+    pub fn l2sq(a: &[f32], b: &[f32]) -> f32 {
+        simd()
+            .and_then(|s| s.l2_squared(a, b).ok())
+            .unwrap_or(f32::NAN)
+    }
+    pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
+        simd().and_then(|s| s.cosine(a, b).ok()).unwrap_or(f32::NAN)
+    }
+    pub fn dot_f64(a: &[f64], b: &[f64]) -> f64 {
+        simd().and_then(|s| s.dot(a, b).ok()).unwrap_or(f64::NAN)
     }
 }
 
@@ -279,6 +316,7 @@ fn kernels(c: &mut Criterion) {
             naive: |a, b| a.iter().zip(b).map(|(x, y)| x * y).sum(),
             simsimd: ss_dot,
             hand: hand_dot,
+            avx2: Some(forced_avx2::dot),
             par: par_dot,
         },
         &SIZES,
@@ -291,6 +329,7 @@ fn kernels(c: &mut Criterion) {
             naive: |a, b| a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum(),
             simsimd: ss_l2,
             hand: hand_l2,
+            avx2: Some(forced_avx2::l2sq),
             par: None,
         },
         &SIZES,
@@ -311,6 +350,7 @@ fn kernels(c: &mut Criterion) {
             },
             simsimd: ss_cos,
             hand: hand_cos,
+            avx2: Some(forced_avx2::cosine),
             par: None,
         },
         &SIZES,
@@ -323,6 +363,7 @@ fn kernels(c: &mut Criterion) {
             naive: |a, b| a.iter().zip(b).map(|(x, y)| x * y).sum(),
             simsimd: ss_dot64,
             hand: hand_dot64,
+            avx2: Some(forced_avx2::dot_f64),
             par: None,
         },
         &[65_536],

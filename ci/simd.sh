@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # perfkit::simd beyond the host's own backends: the NEON backend, cross-compiled for aarch64
-# and run under qemu-user, and Miri over the scalar, SSE2 and AVX2+FMA paths (Miri emulates
-# those x86 intrinsics when the target features are enabled at compile time).
+# and run under qemu-user, and Miri over the scalar, SSE2, AVX2+FMA and AVX-512F paths (Miri
+# emulates those x86 intrinsics, AVX-512 compares aside, when the target features are enabled
+# at compile time).
 # Installs what it needs when run as root; idempotent and quick once installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,13 +40,15 @@ CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc \
 CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="qemu-aarch64 -L /usr/aarch64-linux-gnu" \
   cargo test --manifest-path "$harness" --target aarch64-unknown-linux-gnu --test simd
 
-echo "==> simd: Miri, scalar + SSE2 + AVX2/FMA paths ($(( $(date +%s) - start )) s in)"
-# With avx2 and fma enabled at compile time, feature detection under Miri reports them, so
-# every x86 backend's tests run (on inputs shrunk under cfg(miri)). Only the tests that drive
-# the kernels' loads and stores through every loop shape (oracle sweeps with guarded outputs,
-# the deterministic layout, error paths): the IEEE-value tests add no new memory accesses and
-# would double the time.
-RUSTFLAGS="-C target-feature=+avx2,+fma" CARGO_TARGET_DIR=target/simd-check-miri \
+echo "==> simd: Miri, scalar + SSE2 + AVX2/FMA + AVX-512F paths ($(( $(date +%s) - start )) s in)"
+# With avx512f enabled at compile time (it implies avx2 and fma), feature detection under Miri
+# reports all of them, so every x86 backend's tests run (on inputs shrunk under cfg(miri)).
+# Miri has no AVX-512 compare or min/max, so the AVX-512 backend skips min/max/argmin/argmax
+# there (tests/simd/support.rs, `runs_compares`); they run natively on AVX-512 CPUs. Only the
+# tests that drive the kernels' loads and stores through every loop shape (oracle sweeps with
+# guarded outputs, the deterministic layout, error paths): the IEEE-value tests add no new
+# memory accesses and would double the time.
+RUSTFLAGS="-C target-feature=+avx512f" CARGO_TARGET_DIR=target/simd-check-miri \
   cargo +nightly miri test --manifest-path "$harness" --test simd \
     -- oracle:: deterministic:: errors::
 

@@ -8,9 +8,6 @@ use super::arch;
 use super::kernels::Kernels;
 
 /// An instruction set the kernels can run on.
-///
-/// AVX-512 is not implemented yet (no machine with it was available to test on); CPUs that
-/// have it run the AVX2 + FMA backend.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Backend {
@@ -20,16 +17,19 @@ pub enum Backend {
     Sse2,
     /// x86_64 AVX2 with FMA: 256-bit registers, fused multiply-add.
     Avx2Fma,
+    /// x86_64 AVX-512 Foundation: 512-bit registers, fused multiply-add, mask registers.
+    Avx512F,
     /// aarch64 NEON: 128-bit registers, fused multiply-add.
     Neon,
 }
 
 impl Backend {
     /// Every backend, slowest first.
-    pub const ALL: [Backend; 4] = [
+    pub const ALL: [Backend; 5] = [
         Backend::Scalar,
         Backend::Sse2,
         Backend::Avx2Fma,
+        Backend::Avx512F,
         Backend::Neon,
     ];
 
@@ -95,6 +95,11 @@ fn tables(backend: Backend) -> Option<(&'static Kernels<f32>, &'static Kernels<f
         Backend::Avx2Fma => Some((
             arch::x86_64::avx2::f32s::table()?,
             arch::x86_64::avx2::f64s::table()?,
+        )),
+        #[cfg(target_arch = "x86_64")]
+        Backend::Avx512F => Some((
+            arch::x86_64::avx512::f32s::table()?,
+            arch::x86_64::avx512::f64s::table()?,
         )),
         #[cfg(target_arch = "aarch64")]
         Backend::Neon => Some((

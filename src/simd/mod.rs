@@ -17,13 +17,13 @@
 //! The first call detects the CPU (`is_x86_feature_detected!` / `is_aarch64_feature_detected!`)
 //! and stores a handle on static tables of function pointers ([`Simd::detected`]); every later
 //! call is an atomic load and one indirect call. [`backend`] says what was chosen. Backends:
-//! [`Backend::Avx2Fma`] and [`Backend::Sse2`] on x86_64, [`Backend::Neon`] on aarch64, and the
-//! portable [`Backend::Scalar`] everywhere. AVX-512 is not implemented yet (no machine with it
-//! was available to test on); CPUs that have it run AVX2 + FMA. [`Simd::new`] and
+//! [`Backend::Avx512F`], [`Backend::Avx2Fma`] and [`Backend::Sse2`] on x86_64,
+//! [`Backend::Neon`] on aarch64, and the portable [`Backend::Scalar`] everywhere. [`Simd::new`] and
 //! [`with_backend`] force a backend (for tests and benches); asking for one the CPU cannot run
 //! is [`SimdError::Unavailable`], never undefined behaviour.
 //!
-//! Reductions keep four independent vector accumulators (e.g. 4 × 8 `f32` lanes on AVX2), so
+//! Reductions keep four independent vector accumulators (e.g. 4 × 8 `f32` lanes on AVX2, 4 × 16
+//! on AVX-512), so
 //! they run at the load-port limit in cache and at the memory-bandwidth limit out of it.
 //!
 //! ## Results and IEEE semantics
@@ -56,7 +56,7 @@
 //! for `variance` two passes, the deterministic mean `m`, then terms `(x[i] - m)²`, divided by
 //! `n`. Square root and division are correctly rounded in IEEE 754, so they add no backend
 //! dependence. Every backend runs exactly these operations, so the result has the same bits
-//! on Scalar, SSE2, AVX2 and NEON; `par`'s deterministic functions use the same blocks, so
+//! on Scalar, SSE2, AVX2, AVX-512 and NEON; `par`'s deterministic functions use the same blocks, so
 //! their result does not depend on the number of threads either. Errors, empty inputs and
 //! NaN behave as in the non-deterministic functions (above). In cache they can be slower
 //! than the normal kernels (16 lanes are only two AVX2 accumulators, and there is no fused

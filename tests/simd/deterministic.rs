@@ -32,12 +32,12 @@ fn model<T: Float>(n: usize, term: impl Fn(usize) -> T) -> T {
 
 fn same_bits_everywhere<T: Float>() {
     let mut rng = Rng::new(99);
-    let max = lengths().into_iter().max().unwrap_or(0) + 8;
+    let max = lengths().into_iter().max().unwrap_or(0) + OFFSETS;
     let (a, b): (Vec<T>, Vec<T>) = (random(&mut rng, max), random(&mut rng, max));
     let all = backends();
     for n in lengths() {
         for o in offsets() {
-            let (x, y) = (&a[o..o + n], &b[(o + 5) % 8..(o + 5) % 8 + n]);
+            let (x, y) = (&a[o..o + n], &b[(o + 5) % OFFSETS..(o + 5) % OFFSETS + n]);
             let want_sum = model(n, |i| x[i]);
             let want_dot = model(n, |i| x[i] * y[i]);
             let want_l2 = model(n, |i| {
@@ -93,7 +93,7 @@ fn model_variance<T: Float>(x: &[T]) -> T {
 /// backend, every length and offset, and within the oracle's bounds of the f64 reference.
 fn derived_same_bits_everywhere<T: Float>() {
     let mut rng = Rng::new(101);
-    let max = lengths().into_iter().max().unwrap_or(0) + 8;
+    let max = lengths().into_iter().max().unwrap_or(0) + OFFSETS;
     let (a, b): (Vec<T>, Vec<T>) = (random(&mut rng, max), random(&mut rng, max));
     let all = backends();
     // Under Miri one (unaligned) offset: the loop shapes depend on the length only, and the
@@ -101,7 +101,7 @@ fn derived_same_bits_everywhere<T: Float>() {
     let offs = if cfg!(miri) { vec![1] } else { offsets() };
     for n in lengths() {
         for &o in &offs {
-            let (x, y) = (&a[o..o + n], &b[(o + 3) % 8..(o + 3) % 8 + n]);
+            let (x, y) = (&a[o..o + n], &b[(o + 3) % OFFSETS..(o + 3) % OFFSETS + n]);
             let want_ws = model(n, |i| x[i] * y[i]);
             for (bk, s) in &all {
                 let ctx = format!("{bk:?} {} n={n} o={o}", T::NAME);

@@ -68,8 +68,9 @@ float!(f64);
 pub fn lengths() -> Vec<usize> {
     if cfg!(miri) {
         // Empty, tails of every short length class, one register, and the four-register loop
-        // of every backend (16 f32 on SSE2, 32 on AVX2) with a tail after it.
-        vec![0, 1, 3, 7, 8, 9, 17, 35]
+        // of every backend (16 f32 on SSE2, 32 on AVX2, 64 on AVX-512) with one-register
+        // steps and a tail after it.
+        vec![0, 1, 3, 7, 8, 9, 17, 35, 83]
     } else {
         (0..=257)
             .chain([1000, 4095, 4096, 4097, 10_007, 65_537])
@@ -77,14 +78,25 @@ pub fn lengths() -> Vec<usize> {
     }
 }
 
-/// Start offsets (in elements) to slice inputs at: every one of 0..=7, i.e. every misalignment
-/// of a 32-byte register for f32.
+/// Offsets are taken below this: 16 f32 fill a 64-byte (AVX-512) register.
+pub const OFFSETS: usize = 16;
+
+/// Start offsets (in elements) to slice inputs at: every one of `0..OFFSETS`, i.e. every
+/// misalignment of a 64-byte register for f32.
 pub fn offsets() -> Vec<usize> {
     if cfg!(miri) {
         vec![0, 1, 3]
     } else {
-        (0..8).collect()
+        (0..OFFSETS).collect()
     }
+}
+
+/// Whether `backend`'s compares and min/max can run here. Miri (nightly 2026-05) emulates
+/// AVX-512 loads, stores, arithmetic and FMA but not `vminps`/`vmaxps`/`vcmpps` on zmm
+/// registers, so under Miri the AVX-512 backend skips `min`, `max`, `argmin` and `argmax`
+/// (they run natively wherever the CPU has AVX-512).
+pub fn runs_compares(backend: Backend) -> bool {
+    !(cfg!(miri) && backend == Backend::Avx512F)
 }
 
 /// Every backend this CPU runs, with its handle. Prints what is exercised, and a notice for

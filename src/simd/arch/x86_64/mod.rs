@@ -1,7 +1,5 @@
-//! x86_64 backends: SSE2 (every x86_64 CPU) and AVX2 + FMA.
-//!
-//! AVX-512 is not implemented yet: no machine with it was available to test on, and an
-//! untested backend is not shipped.
+//! x86_64 backends: SSE2 (every x86_64 CPU), AVX2 + FMA, and AVX-512F.
 
 pub(crate) mod avx2;
+pub(crate) mod avx512;
 pub(crate) mod sse2;
