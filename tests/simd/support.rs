@@ -101,6 +101,10 @@ pub fn runs_compares(backend: Backend) -> bool {
 
 /// Every backend this CPU runs, with its handle. Prints what is exercised, and a notice for
 /// what is not, so a test log says which paths ran.
+///
+/// `PERFKIT_TEST_SIMD_BACKENDS` (backend names as `Debug` prints them, comma-separated) keeps
+/// only those: `ci/simd-avx512.sh` runs just `Avx512F` on an emulated CPU, where every other
+/// backend has already been tested natively and each one costs minutes.
 pub fn backends() -> Vec<(Backend, Simd)> {
     let all = Backend::available();
     for b in Backend::ALL {
@@ -108,7 +112,17 @@ pub fn backends() -> Vec<(Backend, Simd)> {
             eprintln!("notice: backend {b:?} not available on this CPU/target, not tested here");
         }
     }
+    let only = std::env::var("PERFKIT_TEST_SIMD_BACKENDS").ok();
     all.into_iter()
+        .filter(|b| {
+            let keep = only
+                .as_deref()
+                .is_none_or(|list| list.split(',').any(|name| name.trim() == format!("{b:?}")));
+            if !keep {
+                eprintln!("notice: backend {b:?} left out by PERFKIT_TEST_SIMD_BACKENDS");
+            }
+            keep
+        })
         .map(|b| (b, Simd::new(b).expect("listed as available")))
         .collect()
 }
