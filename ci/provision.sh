@@ -29,17 +29,7 @@ if [ ${#missing_pkgs[@]} -eq 0 ]; then
   exit 0
 fi
 
-if [ "$(id -u)" -ne 0 ]; then
-  echo "error: the full test suite needs: ${missing_pkgs[*]}" >&2
-  echo "install them with:  sudo apt-get update && sudo apt-get install -y --no-install-recommends ${missing_pkgs[*]}" >&2
-  exit 1
-fi
-
-echo "==> installing ${missing_pkgs[*]}"
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-# Recommended packages would drag in exporters and services the tests do not use.
-apt-get install -y -qq --no-install-recommends "${missing_pkgs[@]}" >/dev/null
+bash "$(dirname "$0")/apt-install.sh" "the full test suite" "${missing_pkgs[@]}"
 for entry in "${NEEDED[@]}"; do
   cmd=${entry%%:*}
   command -v "$cmd" >/dev/null 2>&1 || { echo "error: $cmd still missing after install" >&2; exit 1; }

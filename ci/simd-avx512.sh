@@ -32,15 +32,7 @@ command -v bochs >/dev/null 2>&1 || missing+=(bochs)
 command -v genisoimage >/dev/null 2>&1 || missing+=(genisoimage)
 command -v cpio >/dev/null 2>&1 || missing+=(cpio)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
-if [ ${#missing[@]} -gt 0 ]; then
-  if [ "$(id -u)" -ne 0 ]; then
-    echo "error: ci/simd-avx512.sh needs ${missing[*]} (run as root to install them)" >&2
-    exit 1
-  fi
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+bash ci/apt-install.sh ci/simd-avx512.sh ${missing[@]+"${missing[@]}"}
 
 work=target/simd-avx512
 mkdir -p "$work"

@@ -13,15 +13,7 @@ missing=()
 command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 || missing+=(gcc-aarch64-linux-gnu)
 [ -e /usr/aarch64-linux-gnu/lib/libc.so.6 ] || missing+=(libc6-dev-arm64-cross)
 command -v qemu-aarch64 >/dev/null 2>&1 || missing+=(qemu-user)
-if [ ${#missing[@]} -gt 0 ]; then
-  if [ "$(id -u)" -ne 0 ]; then
-    echo "error: ci/simd.sh needs ${missing[*]} (run as root to install them)" >&2
-    exit 1
-  fi
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
+bash ci/apt-install.sh ci/simd.sh ${missing[@]+"${missing[@]}"}
 rustup target list --installed | grep -qx aarch64-unknown-linux-gnu \
   || rustup target add aarch64-unknown-linux-gnu
 rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
@@ -44,7 +36,8 @@ echo "==> simd: Miri, scalar + SSE2 + AVX2/FMA + AVX-512F paths ($(( $(date +%s)
 # With avx512f enabled at compile time (it implies avx2 and fma), feature detection under Miri
 # reports all of them, so every x86 backend's tests run (on inputs shrunk under cfg(miri)).
 # Miri has no AVX-512 compare or min/max, so the AVX-512 backend skips min/max/argmin/argmax
-# there (tests/simd/support.rs, `runs_compares`); they run natively on AVX-512 CPUs. Only the
+# there (tests/simd/support.rs, `runs_compares`); ci/simd-avx512.sh runs them on an emulated
+# AVX-512 CPU, and hosts with AVX-512 run them natively. Only the
 # tests that drive the kernels' loads and stores through every loop shape (oracle sweeps with
 # guarded outputs, the deterministic layout, error paths): the IEEE-value tests add no new
 # memory accesses and would double the time.

@@ -94,7 +94,7 @@ pub fn offsets() -> Vec<usize> {
 /// Whether `backend`'s compares and min/max can run here. Miri (nightly 2026-05) emulates
 /// AVX-512 loads, stores, arithmetic and FMA but not `vminps`/`vmaxps`/`vcmpps` on zmm
 /// registers, so under Miri the AVX-512 backend skips `min`, `max`, `argmin` and `argmax`
-/// (they run natively wherever the CPU has AVX-512).
+/// (they run natively wherever the CPU has AVX-512, and in Bochs in `ci/simd-avx512.sh`).
 pub fn runs_compares(backend: Backend) -> bool {
     !(cfg!(miri) && backend == Backend::Avx512F)
 }
