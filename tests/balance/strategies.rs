@@ -134,6 +134,24 @@ fn least_connections_breaks_ties_at_random() {
     }
 }
 
+/// More tied backends than the selector keeps in its buffer (16): the ones past it and the
+/// ones in it are still equally likely.
+#[test]
+fn least_connections_breaks_wide_ties_uniformly() {
+    let lb = builder(40)
+        .strategy(Strategy::LeastConnections)
+        .build()
+        .unwrap();
+    let mut counts = [0usize; 40];
+    for _ in 0..8000 {
+        counts[ok(lb.pick().unwrap())] += 1;
+    }
+    // 200 expected each; the binomial's deviation is about 14.
+    for c in counts {
+        assert!((130..270).contains(&c), "{counts:?}");
+    }
+}
+
 #[test]
 fn least_connections_divides_by_weight() {
     let lb = Balancer::builder()
