@@ -118,38 +118,34 @@ fn least_connections_follows_in_flight_counts() {
     );
 }
 
-#[test]
-fn least_connections_breaks_ties_at_random() {
-    let lb = builder(4)
+/// Picks (each finished at once, so every backend is idle and tied every time) per backend
+/// of `n` under least connections.
+fn idle_least_connections_counts(n: usize, picks: usize) -> Vec<usize> {
+    let lb = builder(n)
         .strategy(Strategy::LeastConnections)
         .build()
         .unwrap();
-    let mut counts = [0usize; 4];
-    for _ in 0..4000 {
+    let mut counts = vec![0usize; n];
+    for _ in 0..picks {
         counts[ok(lb.pick().unwrap())] += 1;
     }
-    // All idle every time: a fixed tie-break would send everything to one backend.
-    for c in counts {
-        assert!((800..1200).contains(&c), "{counts:?}");
-    }
+    counts
+}
+
+#[test]
+fn least_connections_breaks_ties_at_random() {
+    // A fixed tie-break would send everything to one backend. 1 000 expected each.
+    let counts = idle_least_connections_counts(4, 4000);
+    assert!(counts.iter().all(|c| (800..1200).contains(c)), "{counts:?}");
 }
 
 /// More tied backends than the selector keeps in its buffer (16): the ones past it and the
 /// ones in it are still equally likely.
 #[test]
 fn least_connections_breaks_wide_ties_uniformly() {
-    let lb = builder(40)
-        .strategy(Strategy::LeastConnections)
-        .build()
-        .unwrap();
-    let mut counts = [0usize; 40];
-    for _ in 0..8000 {
-        counts[ok(lb.pick().unwrap())] += 1;
-    }
     // 200 expected each; the binomial's deviation is about 14.
-    for c in counts {
-        assert!((130..270).contains(&c), "{counts:?}");
-    }
+    let counts = idle_least_connections_counts(40, 8000);
+    assert!(counts.iter().all(|c| (130..270).contains(c)), "{counts:?}");
 }
 
 #[test]
