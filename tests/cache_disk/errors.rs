@@ -106,6 +106,27 @@ fn another_format_version_is_refused() {
     ));
 }
 
+/// A directory refused for its contents keeps nothing of ours: the lock file this open made
+/// is removed again (one a store made earlier stays).
+#[test]
+fn a_refused_foreign_directory_keeps_no_lock_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("perfkit-disk-cache.manifest"), "not ours").expect("write");
+    assert!(matches!(
+        builder(dir.path()).open(),
+        Err(DiskError::IncompatibleVersion { found: 0, .. })
+    ));
+    assert!(!dir.path().join("perfkit-disk-cache.lock").exists());
+    // The refusal released the claim: after a fix the directory opens.
+    std::fs::remove_file(dir.path().join("perfkit-disk-cache.manifest")).expect("rm");
+    drop(
+        builder(dir.path())
+            .open()
+            .expect("open once the manifest is gone"),
+    );
+    assert!(dir.path().join("perfkit-disk-cache.lock").exists());
+}
+
 #[test]
 fn segments_without_a_manifest_are_refused() {
     let dir = tempfile::tempdir().expect("tempdir");

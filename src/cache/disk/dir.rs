@@ -35,6 +35,8 @@ pub(crate) struct DirLock {
     dir: PathBuf,
     /// Holds the advisory lock; closing the file releases it.
     _file: Option<File>,
+    /// Whether this open created the lock file (so a refused directory gets it removed).
+    created: bool,
 }
 
 impl DirLock {
@@ -43,29 +45,45 @@ impl DirLock {
         if open.contains(&dir) {
             return Err(DiskError::AlreadyOpen { path: dir });
         }
-        let file = lock_against_other_processes(&dir)?;
+        let (file, created) = lock_against_other_processes(&dir)?;
         open.push(dir.clone());
-        Ok(Self { dir, _file: file })
+        Ok(Self {
+            dir,
+            _file: file,
+            created,
+        })
+    }
+
+    /// Gives the claim up after the directory turned out to be unusable, removing the lock
+    /// file if this open made it: a directory we refuse keeps nothing of ours.
+    fn abandon(self) {
+        if self.created {
+            // Still locked while it goes, so no other store of ours can be using it.
+            let _ = std::fs::remove_file(self.dir.join(LOCK_FILE));
+        }
     }
 }
 
-/// Takes the directory's advisory lock without waiting. `None` when the platform has no
-/// such locks.
-fn lock_against_other_processes(dir: &Path) -> Result<Option<File>, DiskError> {
+/// Takes the directory's advisory lock without waiting, and says whether the lock file was
+/// created for it. No file when the platform has no such locks.
+fn lock_against_other_processes(dir: &Path) -> Result<(Option<File>, bool), DiskError> {
     let path = dir.join(LOCK_FILE);
-    let file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(&path)
-        .map_err(|e| DiskError::io(&path, e))?;
+    let mut options = OpenOptions::new();
+    options.read(true).write(true);
+    let (file, created) = match options.clone().create_new(true).open(&path) {
+        Ok(file) => (file, true),
+        Err(e) if e.kind() == ErrorKind::AlreadyExists => {
+            let file = options.open(&path).map_err(|e| DiskError::io(&path, e))?;
+            (file, false)
+        }
+        Err(e) => return Err(DiskError::io(&path, e)),
+    };
     match file.try_lock() {
-        Ok(()) => Ok(Some(file)),
+        Ok(()) => Ok((Some(file), created)),
         Err(TryLockError::WouldBlock) => Err(DiskError::LockedElsewhere {
             path: dir.to_path_buf(),
         }),
-        Err(TryLockError::Error(e)) if e.kind() == ErrorKind::Unsupported => Ok(None),
+        Err(TryLockError::Error(e)) if e.kind() == ErrorKind::Unsupported => Ok((None, created)),
         Err(TryLockError::Error(e)) => Err(DiskError::io(&path, e)),
     }
 }
@@ -125,40 +143,42 @@ pub(crate) fn prepare(dir: &Path) -> Result<(PathBuf, DirLock), DiskError> {
     }
     let canonical = std::fs::canonicalize(dir).map_err(|e| DiskError::io(dir, e))?;
     let lock = DirLock::acquire(canonical.clone())?;
-    let manifest = canonical.join(MANIFEST);
+    match check_manifest(&canonical) {
+        Ok(()) => Ok((canonical, lock)),
+        Err(e) => {
+            lock.abandon();
+            Err(e)
+        }
+    }
+}
+
+/// Checks the directory's manifest, or writes one into a directory with no segments.
+fn check_manifest(dir: &Path) -> Result<(), DiskError> {
+    let manifest = dir.join(MANIFEST);
     let expected = u32::from(FORMAT_VERSION);
+    let refuse = |found| DiskError::IncompatibleVersion {
+        path: dir.to_path_buf(),
+        found,
+        expected,
+    };
     match std::fs::read_to_string(&manifest) {
         Ok(text) => {
             let found = parse_manifest(&text);
             if found != expected {
-                return Err(DiskError::IncompatibleVersion {
-                    path: canonical,
-                    found,
-                    expected,
-                });
+                return Err(refuse(found));
             }
+            Ok(())
         }
         Err(e) if e.kind() == ErrorKind::NotFound => {
             // Segments without a manifest were not written by this format.
-            if has_segments(&canonical)? {
-                return Err(DiskError::IncompatibleVersion {
-                    path: canonical,
-                    found: 0,
-                    expected,
-                });
+            if has_segments(dir)? {
+                return Err(refuse(0));
             }
-            write_manifest(&canonical)?;
+            write_manifest(dir)
         }
-        Err(e) if e.kind() == ErrorKind::InvalidData => {
-            return Err(DiskError::IncompatibleVersion {
-                path: canonical,
-                found: 0,
-                expected,
-            });
-        }
-        Err(e) => return Err(DiskError::io(&manifest, e)),
+        Err(e) if e.kind() == ErrorKind::InvalidData => Err(refuse(0)),
+        Err(e) => Err(DiskError::io(&manifest, e)),
     }
-    Ok((canonical, lock))
 }
 
 /// The segment files in `dir`, oldest first.
