@@ -106,6 +106,75 @@ fn another_format_version_is_refused() {
     ));
 }
 
+/// Where `lock_holder_child` opens its store; set only for that child process.
+const HOLDER_DIR: &str = "PERFKIT_TEST_DISK_LOCK_HOLDER";
+
+/// The child process of the test below, not a test of its own (ignored, so a normal run
+/// skips it): opens a store in `$PERFKIT_TEST_DISK_LOCK_HOLDER`, says so, and holds it until
+/// it is killed (or for two minutes, should its parent be gone).
+#[test]
+#[ignore = "run as a child process by another_process_holding_the_directory_locks_it_out"]
+fn lock_holder_child() {
+    let dir =
+        std::env::var_os(HOLDER_DIR).expect("run by its parent test, which sets the directory");
+    let _store = builder(std::path::Path::new(&dir))
+        .open()
+        .expect("child open");
+    println!("holding");
+    std::io::Write::flush(&mut std::io::stdout()).expect("flush");
+    std::thread::sleep(std::time::Duration::from_secs(120));
+}
+
+/// A store open in another, real process keeps this one out, and a killed process's lock
+/// goes with it: a crash never locks the directory out.
+#[test]
+fn another_process_holding_the_directory_locks_it_out() {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut child = Command::new(std::env::current_exe().expect("test binary"))
+        .args([
+            "--ignored",
+            "--exact",
+            "errors::lock_holder_child",
+            "--nocapture",
+        ])
+        .env(HOLDER_DIR, dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn the holder");
+    let mut out = std::io::BufReader::new(child.stdout.take().expect("piped stdout"));
+    let mut line = String::new();
+    // libtest's own lines come first; EOF means the child failed before holding the store.
+    while line.trim() != "holding" {
+        line.clear();
+        let read = out.read_line(&mut line).expect("child output");
+        if read == 0 {
+            let _ = child.kill();
+            panic!(
+                "the holder exited without opening the store: {:?}",
+                child.wait()
+            );
+        }
+    }
+    let refused = builder(dir.path()).open();
+    child.kill().expect("kill the holder");
+    child.wait().expect("reap the holder");
+    match refused {
+        Err(DiskError::LockedElsewhere { path }) => {
+            assert_eq!(path, dir.path().canonicalize().expect("canonical"));
+        }
+        other => panic!("expected LockedElsewhere, got {other:?}"),
+    }
+    drop(
+        builder(dir.path())
+            .open()
+            .expect("open after the holder died"),
+    );
+}
+
 /// A directory refused for its contents keeps nothing of ours: the lock file this open made
 /// is removed again (one a store made earlier stays).
 #[test]
