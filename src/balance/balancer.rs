@@ -253,7 +253,16 @@ pub(crate) struct Ctx<'s, T> {
 impl<T> Ctx<'_, T> {
     #[inline]
     pub(crate) fn ok(&self, i: usize) -> bool {
-        self.panic || self.snap.nodes.get(i).is_some_and(|n| n.state.is_up())
+        match self.snap.nodes.get(i) {
+            Some(n) => self.up(&n.state),
+            None => self.panic,
+        }
+    }
+
+    /// [`ok`](Self::ok) for a backend already in hand (a walk over the nodes).
+    #[inline]
+    pub(crate) fn up(&self, st: &BackendState) -> bool {
+        self.panic || st.is_up()
     }
 }
 
@@ -527,9 +536,19 @@ impl<T> Shared<T> {
     #[inline]
     pub(crate) fn effective(&self, ctx: &Ctx<'_, T>, i: usize) -> f64 {
         let w = ctx.snap.weights.get(i).copied().unwrap_or(0.0);
-        match (ctx.now, ctx.snap.nodes.get(i)) {
-            (Some(_), Some(n)) => w * self.slow_factor(&n.state, ctx.now),
-            _ => w,
+        match ctx.snap.nodes.get(i) {
+            Some(n) => self.effective_weight(ctx, w, &n.state),
+            None => w,
+        }
+    }
+
+    /// [`effective`](Self::effective) for a backend already in hand: its configured `weight`
+    /// scaled by slow start (read only when the pick knows the time).
+    #[inline]
+    pub(crate) fn effective_weight(&self, ctx: &Ctx<'_, T>, weight: f64, st: &BackendState) -> f64 {
+        match ctx.now {
+            Some(_) => weight * self.slow_factor(st, ctx.now),
+            None => weight,
         }
     }
 
