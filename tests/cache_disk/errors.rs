@@ -175,6 +175,19 @@ fn another_process_holding_the_directory_locks_it_out() {
     );
 }
 
+/// A lock file that cannot be opened (here a directory squats its name) is an I/O error
+/// naming it, not a store running without its lock.
+#[test]
+fn an_unopenable_lock_file_is_an_io_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let lock = dir.path().join("perfkit-disk-cache.lock");
+    std::fs::create_dir(&lock).expect("mkdir");
+    match builder(dir.path()).open() {
+        Err(DiskError::Io { path, .. }) => assert!(path.ends_with("perfkit-disk-cache.lock")),
+        other => panic!("expected Io for the lock file, got {other:?}"),
+    }
+}
+
 /// A directory refused for its contents keeps nothing of ours: the lock file this open made
 /// is removed again (one a store made earlier stays).
 #[test]
